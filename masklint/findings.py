@@ -1,0 +1,74 @@
+"""Findings and the rule registry (codes, names, severities: fixed by the rule catalogue)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+SEVERITIES = ("info", "warning", "error")
+SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    severity: str
+    summary: str
+
+
+RULES: dict[str, Rule] = {r.code: r for r in (
+    Rule("MK001", "unknown-mask-behaviour", "info",
+         "a layer whose mask behaviour masklint does not know sits on a path that carries a mask"),
+    Rule("MK101", "missing-mask", "warning",
+         "a mask consumer reads a padded sequence that carries no mask"),
+    Rule("MK102", "masking-after-embedding", "error",
+         "Masking applied to a learned representation, which never equals mask_value"),
+    Rule("MK103", "mask-replaced", "warning",
+         "a mask computed on the wrong thing replaces or precedes the real one"),
+    Rule("MK104", "mask-dropped", "error",
+         "a masked tensor loses its mask before a consumer that needs it"),
+    Rule("MK105", "mask-rank", "error",
+         "a mask computed on a tensor of the wrong rank"),
+    Rule("MK106", "bad-mask-value", "error",
+         "mask_value can never match or breaks the arithmetic"),
+    Rule("MK107", "padding-mixed", "error",
+         "a masked sequence reaches a layer that mixes time steps and ignores the mask"),
+    Rule("MK108", "mask-crash", "error",
+         "the mask's shape guarantees a crash at call time although the model builds"),
+    Rule("MK109", "loss-sees-padding", "warning",
+         "the model's sequence output carries no mask although its input is masked"),
+)}
+
+NAMES = {r.name: r.code for r in RULES.values()}
+
+
+@dataclass
+class Finding:
+    code: str
+    message: str
+    fix: str | None = None
+    path: str = ""
+    line: int | None = None
+    column: int | None = None
+    layer: str | None = None
+    consumer: str | None = None
+    source: str = "model"
+    severity: str = ""
+    extra: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        if not self.severity:
+            self.severity = RULES[self.code].severity
+
+    @property
+    def name(self) -> str:
+        return RULES[self.code].name
+
+    def to_json(self) -> dict:
+        return {
+            "code": self.code, "name": self.name, "severity": self.severity, "message": self.message,
+            "fix": self.fix, "path": self.path, "line": self.line, "column": self.column,
+            "layer": self.layer, "consumer": self.consumer, "source": self.source,
+        }
+
+    def sort_key(self):
+        return (self.path, self.line or 0, self.column or 0, self.layer or "", self.code)

@@ -1,0 +1,122 @@
+"""The model IR that every front end produces and every rule consumes.
+
+A :class:`Graph` is a list of :class:`Node` objects (one per call of a layer or op) in an order where
+every node comes after the nodes that produce its inputs. Nested models are :class:`Layer` objects whose
+``graph`` holds their own inner graph; wrappers (``Bidirectional``, ``TimeDistributed``) keep the wrapped
+layers in ``inner``. Tensors are edges: a :class:`Tensor` is output ``index`` of ``node``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+# Layer kinds
+LAYER = "layer"  # a keras.layers layer (built-in or custom)
+OP = "op"  # a keras.ops pseudo-layer (module keras.src.ops.*) or a tf.keras TFOpLambda
+INPUT = "input"  # an InputLayer, or the implicit input of a Sequential
+MODEL = "model"  # a nested Sequential/Functional model
+
+
+@dataclass(eq=False)
+class Layer:
+    name: str
+    path: str
+    class_name: str
+    module: str | None = None
+    registered_name: str | None = None
+    config: dict = field(default_factory=dict)
+    kind: str = LAYER
+    inner: list["Layer"] = field(default_factory=list)
+    graph: "Graph | None" = None
+    # where the layer is built in source code (filled by the source front end)
+    line: int | None = None
+    column: int | None = None
+
+    @property
+    def is_builtin(self) -> bool:
+        """Built-in Keras layer (by module), as opposed to a custom/third-party class."""
+        mod = self.module
+        if mod is None:  # legacy h5 entries have no module; built-ins are matched by name
+            return self.registered_name is None or self.registered_name == self.class_name
+        return mod == "keras" or mod.startswith("keras.") or mod.startswith("tf_keras") or mod.startswith(
+            "tensorflow.python.keras"
+        )
+
+    def __repr__(self) -> str:  # pragma: no cover - debugging aid
+        return f"Layer({self.path!r}, {self.class_name})"
+
+
+@dataclass(eq=False)
+class Tensor:
+    node: "Node"
+    index: int
+    shape: tuple | None = None  # None = rank unknown; dims may be None (unknown/variable)
+    dtype: str | None = None
+
+    @property
+    def rank(self) -> int | None:
+        return None if self.shape is None else len(self.shape)
+
+    def __repr__(self) -> str:  # pragma: no cover
+        return f"Tensor({self.node.layer.path}[{self.index}], {self.shape})"
+
+
+@dataclass(eq=False)
+class Node:
+    layer: Layer
+    args: list[Tensor] = field(default_factory=list)  # data tensors, flattened in call order
+    tensor_kwargs: dict[str, list[Tensor]] = field(default_factory=dict)  # e.g. value=, initial_state=
+    masks: dict[str, list[Tensor | None]] = field(default_factory=dict)  # recorded mask kwargs
+    consts: list[Any] = field(default_factory=list)  # non-tensor positional args (ops)
+    kwargs: dict[str, Any] = field(default_factory=dict)  # non-tensor kwargs
+    outputs: dict[int, Tensor] = field(default_factory=dict)
+    plumbing: bool = False  # an op that only computes a mask fed to `mask=` kwargs
+
+    def output(self, index: int = 0) -> Tensor:
+        t = self.outputs.get(index)
+        if t is None:
+            t = self.outputs[index] = Tensor(self, index)
+        return t
+
+    @property
+    def path(self) -> str:
+        return self.layer.path
+
+
+@dataclass(eq=False)
+class Graph:
+    name: str
+    path: str  # "" for the top level, "outer/" prefix style otherwise
+    kind: str  # "functional" or "sequential"
+    nodes: list[Node] = field(default_factory=list)
+    inputs: list[Tensor] = field(default_factory=list)
+    outputs: list[Tensor] = field(default_factory=list)
+
+    def walk_layers(self):
+        """Every layer of this graph and of nested graphs and wrappers, depth first."""
+        seen = set()
+        for node in self.nodes:
+            lay = node.layer
+            if id(lay) in seen:
+                continue
+            seen.add(id(lay))
+            yield from _walk_layer(lay)
+
+
+def _walk_layer(lay: Layer):
+    yield lay
+    for sub in lay.inner:
+        yield from _walk_layer(sub)
+    if lay.graph is not None:
+        yield from lay.graph.walk_layers()
+
+
+@dataclass
+class ModelIR:
+    """A model as the rules see it: the top-level graph plus where it came from."""
+
+    graph: Graph
+    source: str  # "model" (saved file), "source" (code), "live" (built model)
+    path: str
+    format: str | None = None  # "keras", "h5", "json", "py"
+    keras_version: str | None = None

@@ -1,0 +1,42 @@
+"""Lint entry points used by the CLI and the public API (no TensorFlow/Keras import)."""
+from __future__ import annotations
+
+from .config_frontend import build_model_graph
+from .errors import LintError
+from .findings import Finding
+from .flow import Analysis
+from .ir import ModelIR
+from .loaders import load
+from .messages import render
+
+MODEL_EXTS = (".keras", ".h5", ".hdf5", ".json")
+
+
+def model_ir_from_file(path: str) -> ModelIR:
+    mf = load(path)
+    graph = build_model_graph(mf.config)
+    return ModelIR(graph=graph, source="model", path=path, format=mf.format, keras_version=mf.keras_version)
+
+
+def check_ir(ir: ModelIR) -> list[Finding]:
+    try:
+        analysis = Analysis(ir.graph, keras_major=keras_major(ir.keras_version)).run()
+    except RecursionError:
+        raise LintError("model is nested too deeply to analyse") from None
+    except RuntimeError as exc:
+        raise LintError(str(exc)) from None
+    out = [render(iss, ir.path, ir.source) for iss in analysis.issues.values()]
+    out.sort(key=Finding.sort_key)
+    return out
+
+
+def keras_major(version: str | None) -> int:
+    """The Keras major version that saved a file (3 when unknown)."""
+    if version and version[:1].isdigit():
+        return 2 if version.split(".")[0] in ("1", "2") else 3
+    return 3
+
+
+def lint_model_file(path: str) -> list[Finding]:
+    """Lint one saved model; raises :class:`LintError` when the file cannot be linted."""
+    return check_ir(model_ir_from_file(path))

@@ -1,0 +1,162 @@
+"""Turn analysis issues into findings: one message and one fix per root cause."""
+from __future__ import annotations
+
+from .findings import Finding
+from .flow import Issue
+
+
+def _q(s) -> str:
+    return f"'{s}'"
+
+
+def _consumer_phrase(iss: Issue) -> str:
+    c = iss.consumer
+    if c is None:
+        return ""
+    if c == "loss":
+        return "; the loss counts padded steps"
+    return f"; {_q(c)} sees padding"
+
+
+def render(iss: Issue, path: str, source: str = "model") -> Finding:
+    d = iss.detail
+    lay = iss.culprit
+    name = _q(lay.path)
+    cls = lay.class_name
+    code = iss.code
+    consumer = iss.consumer
+    fix = None
+    if code == "MK001":
+        msg = (f"{cls} {name} ({d.get('why')}) receives the mask from {_q(d.get('origin'))}; masklint does not "
+               f"know whether it keeps, uses or drops it, so it assumed nothing and checks downstream of it "
+               f"are off")
+        fix = ("set supports_masking=True / compute_mask in the layer if it keeps time steps, or run "
+               "`masklint probe` to check it at runtime")
+    elif code == "MK101":
+        ev = d.get("evidence", "padded sequences")
+        msg = (f"{_q(consumer)} reads {ev} from {cls} {name} without a mask, so padded steps are "
+               f"treated as real data")
+        fix = f"pass mask_zero=True to {name} (id 0 must be the padding id)" if cls in (
+            "Embedding", "ReversibleEmbedding") else "add a Masking layer (or a mask) in front of it"
+    elif code == "MK102":
+        src = d.get("src")
+        src_cls = d.get("src_class") or "a learned layer"
+        msg = (f"Masking {name} is applied to the output of {src_cls} {_q(src) if src else ''}".rstrip()
+               + ": learned values never equal mask_value, so nothing is masked")
+        if d.get("replaced"):
+            msg += f", and the real mask from {d.get('replaced_class')} {_q(d['replaced'])} is replaced by an all-True one"
+        msg += _consumer_phrase(iss)
+        if src_cls in ("Embedding", "ReversibleEmbedding"):
+            fix = f"remove {name} and pass mask_zero=True to {_q(src)}"
+        else:
+            fix = f"remove {name}; put Masking on the raw input (or use Embedding(mask_zero=True))"
+    elif code == "MK103":
+        if d.get("why") == "before_embedding":
+            msg = (f"Masking {name} runs on token ids: on a (batch, time) tensor its mask has one value per "
+                   f"sample, and {_q(consumer)} {'replaces' if d.get('replaced') else 'drops'} it")
+            fix = f"remove {name} and pass mask_zero=True to {_q(consumer)}"
+        else:
+            msg = (f"Masking {name} replaces the mask from {d.get('replaced_class')} {_q(d.get('replaced'))} with "
+                   f"one computed from its own mask_value, which cannot match it")
+            fix = f"remove {name}, or make it the only mask producer"
+            msg += _consumer_phrase(iss)
+    elif code == "MK104":
+        how = d.get("how")
+        at_cls = d.get("at_class", cls)
+        verb = {
+            "drops": f"{at_cls} {name} does not support masking and drops the mask",
+            "op": f"the keras.ops call {name} ({at_cls}) drops the mask silently",
+            "dot": f"Dot {name} drops the mask silently",
+            "merge": f"{at_cls} {name} merges masked and unmasked inputs, so its output has no mask",
+            "concat": f"Concatenate {name} joins masked and unmasked inputs along features, so its mask is all True",
+        }.get(how, f"{name} drops the mask")
+        msg = f"{verb} (mask from {_q(d.get('origin'))})" + (f"; {_q(consumer)} then sees padding"
+                                                              if consumer else "")
+        if how == "merge" or how == "concat":
+            fix = "mask every input of the merge (e.g. apply the mask producer to each branch) or merge after the consumer"
+        elif how in ("op", "dot"):
+            fix = "wrap the computation in a layer that supports masking, or apply it after the consumer"
+        elif at_cls == "Lambda":
+            fix = f"pass mask=lambda inputs, mask: mask to {name} (if it keeps time steps)"
+        else:
+            fix = f"move {name} after {_q(consumer) if consumer else 'the consumer'}, or use a mask-aware layer"
+    elif code == "MK105":
+        why = d.get("why")
+        if why == "masking_2d":
+            msg = (f"Masking {name} is applied to a 2-D (batch, time) tensor{_shape(d.get('shape'))} with no "
+                   f"feature axis: its mask has one value per sample, not per step")
+            msg += (f"; {_q(consumer)} cannot use it" if consumer and consumer != "loss"
+                    else "; whole all-padding samples drop out of the loss, padded steps are not masked")
+            fix = ("give the data a feature axis (x[..., None] with Input((T, 1))), or for token ids use "
+                   "Embedding(mask_zero=True)")
+        elif why == "masking_highrank":
+            msg = (f"Masking {name} is applied to a tensor of rank >= 4, so its mask has shape (batch, time, ...), "
+                   f"not (batch, time): {_q(consumer)} ({d.get('consumer_class')}) crashes at call time")
+            fix = "compute the mask on a (batch, time, features) view, or pass an explicit (batch, time) mask"
+        elif why == "embedding_float":
+            msg = (f"Embedding {name} with mask_zero=True receives {d.get('dtype')} input of rank {d.get('rank')} "
+                   f"(float frames), so its mask is not a (batch, time) mask")
+            fix = "feed integer token ids of shape (batch, time), or use Masking on float features"
+        else:
+            msg = f"{name} computes a mask of the wrong rank"
+    elif code == "MK106":
+        msg = f"Masking {name} has mask_value={d.get('value')!r}: {d.get('why')}"
+        fix = "use the value the data is actually padded with (e.g. 0.0 or -1.0)"
+    elif code == "MK107":
+        how = d.get("how")
+        if d.get("op"):
+            msg = (f"{name} ({cls}) {how} a masked sequence (mask from {_q(d.get('origin'))}) and ignores the mask")
+            if d.get("rs"):
+                msg += ("; masked steps of a return_sequences output hold carried or zero outputs "
+                        "(cuDNN writes zeros)")
+            fix = "use the RNN's return_sequences=False output (it is the last valid step), or a mask-aware pooling"
+        elif how:
+            msg = f"{cls} {name} {how} a masked sequence (mask from {_q(d.get('origin'))}), mixing padding into valid steps"
+            fix = "normalize over the feature axis (axis=-1)"
+        else:
+            msg = (f"{cls} {name} mixes time steps of a masked sequence (mask from {_q(d.get('origin'))}) and "
+                   f"ignores the mask, so padding leaks into valid steps")
+            fix = ("use a mask-aware layer (GlobalAveragePooling1D, an RNN or attention) or zero the padding and "
+                   "keep the mask")
+        msg += (f"; {_q(consumer)} is affected" if consumer and consumer != "loss" else "")
+    elif code == "MK108":
+        why = d.get("why")
+        if why == "softmax":
+            msg = (f"Softmax layer {name} receives a (batch, time) mask from {_q(d.get('origin'))} on a rank-"
+                   f"{d.get('rank')} tensor: the model builds, but every call raises 'The mask must be "
+                   f"broadcastable to inputs'")
+            fix = "use Activation('softmax'), or pass an explicit mask of the input's shape"
+        elif why == "time_change":
+            msg = (f"Lambda {name} passes the mask on (mask=) but changes the time length from {d.get('t_in')} "
+                   f"to {d.get('t_out')}: the stale mask crashes the next mask consumer")
+            fix = "slice the mask the same way in the Lambda's mask function"
+        else:
+            msg = f"{name} receives a mask whose shape makes the call crash"
+    elif code == "MK109":
+        why = d.get("why")
+        if why == "mha_residual":
+            msg = (f"{cls} {name} merges a tensor that MultiHeadAttention was called on: MHA clears that tensor's "
+                   f"runtime mask, so the model output has no mask at run time although the graph shows one, "
+                   f"and the loss averages over padded steps")
+            fix = "compute the output head as TimeDistributed(...) (its recorded mask is replayed) or pass the padding mask as sample_weight"
+        elif why == "repeat_head":
+            msg = (f"{cls} {name} builds a new time axis for the sequence output after the mask from "
+                   f"{_q(d.get('origin'))} was consumed, so the loss averages over padded steps")
+            fix = "pass sample_weight=(y != pad) to fit, or mask the decoder input"
+        else:
+            how = d.get("how")
+            msg = (f"{d.get('at_class', cls)} {name} drops the mask created by {_q(d.get('origin'))} before the "
+                   f"model's sequence output, so the loss averages over padded steps")
+            fix = "keep the mask to the output (use mask-aware layers, e.g. TimeDistributed(Dense)) or pass sample_weight"
+            del how
+    else:  # pragma: no cover
+        msg = code
+    return Finding(code=code, message=msg, fix=fix, path=path, layer=lay.path,
+                   consumer=None if consumer == "loss" else consumer, source=source,
+                   line=lay.line, column=lay.column)
+
+
+def _shape(shape) -> str:
+    if not shape:
+        return ""
+    return " of shape (" + ", ".join("None" if x is None else str(x) for x in shape) + ")"

@@ -1,0 +1,139 @@
+"""Collect files from paths and lint them; per-file errors never stop the run."""
+from __future__ import annotations
+
+import fnmatch
+import os
+from dataclasses import dataclass, field
+
+from .errors import LintError
+from .findings import Finding
+
+MODEL_EXTS = (".keras", ".h5", ".hdf5")
+SKIP_DIRS = {".git", ".hg", ".svn", "__pycache__", "node_modules", "site-packages", ".venv", "venv", ".tox",
+             ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", "build", "dist", ".eggs", ".ipynb_checkpoints"}
+
+
+@dataclass
+class RunResult:
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    files: int = 0
+
+
+def _gitignore_patterns(directory: str) -> list[str]:
+    try:
+        with open(os.path.join(directory, ".gitignore"), encoding="utf-8", errors="replace") as fh:
+            lines = fh.read(1 << 20).splitlines()
+    except OSError:
+        return []
+    pats = []
+    for ln in lines:
+        ln = ln.strip()
+        if not ln or ln.startswith("#") or ln.startswith("!"):
+            continue
+        pats.append(ln)
+    return pats
+
+
+def _ignored(rel: str, name: str, is_dir: bool, patterns: list[tuple[str, str]]) -> bool:
+    for base, pat in patterns:
+        p = pat
+        dir_only = p.endswith("/")
+        if dir_only:
+            p = p.rstrip("/")
+            if not is_dir:
+                continue
+        anchored = "/" in p
+        p = p.lstrip("/")
+        target = os.path.relpath(rel, base) if base else rel
+        target = target.replace(os.sep, "/")
+        if anchored:
+            if fnmatch.fnmatch(target, p) or fnmatch.fnmatch(target, p + "/*"):
+                return True
+        elif fnmatch.fnmatch(name, p):
+            return True
+    return False
+
+
+def _is_venv(path: str) -> bool:
+    return os.path.exists(os.path.join(path, "pyvenv.cfg"))
+
+
+def collect(paths: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
+    """Files to lint, in a stable order, plus (path, reason) for paths that do not exist."""
+    files: list[str] = []
+    errors: list[tuple[str, str]] = []
+    seen: set[str] = set()
+
+    def add(p: str) -> None:
+        key = os.path.realpath(p)
+        if key not in seen:
+            seen.add(key)
+            files.append(p)
+
+    for root in paths:
+        if os.path.isfile(root) or (os.path.exists(root) and not os.path.isdir(root)):
+            add(root)
+            continue
+        if not os.path.isdir(root):
+            errors.append((root, "no such file or directory"))
+            continue
+        patterns: list[tuple[str, str]] = []
+        visited: set[tuple[int, int]] = set()
+        for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+            try:
+                stt = os.stat(dirpath)
+                key = (stt.st_dev, stt.st_ino)
+            except OSError:
+                continue
+            if key in visited:
+                dirnames[:] = []
+                continue
+            visited.add(key)
+            rel_dir = os.path.relpath(dirpath, root)
+            rel_dir = "" if rel_dir == "." else rel_dir
+            patterns = [(b, p) for b, p in patterns if not rel_dir or rel_dir.startswith(b) or b == ""]
+            patterns += [(rel_dir, p) for p in _gitignore_patterns(dirpath)]
+            keep = []
+            for d in sorted(dirnames):
+                full = os.path.join(dirpath, d)
+                rel = os.path.join(rel_dir, d) if rel_dir else d
+                if d in SKIP_DIRS or d.endswith(".egg-info") or _is_venv(full) or _ignored(rel, d, True, patterns):
+                    continue
+                keep.append(d)
+            dirnames[:] = keep
+            for f in sorted(filenames):
+                if not f.lower().endswith(MODEL_EXTS):
+                    continue
+                rel = os.path.join(rel_dir, f) if rel_dir else f
+                if _ignored(rel, f, False, patterns):
+                    continue
+                add(os.path.join(dirpath, f))
+    return files, errors
+
+
+def lint_file(path: str) -> list[Finding]:
+    ext = os.path.splitext(path)[1].lower()
+    if ext == ".py":
+        raise LintError("source linting of .py files is not available in this version")
+    from .lint import lint_model_file
+
+    return lint_model_file(path)
+
+
+def lint_paths(paths: list[str], debug: bool = False) -> RunResult:
+    files, errors = collect(paths)
+    res = RunResult(errors=list(errors))
+    for p in files:
+        try:
+            res.findings.extend(lint_file(p))
+            res.files += 1
+        except LintError as exc:
+            res.errors.append((p, str(exc)))
+        except (MemoryError, RecursionError) as exc:
+            res.errors.append((p, f"too large or too deeply nested to lint ({type(exc).__name__})"))
+        except Exception as exc:  # an internal error must not stop the other files
+            if debug:
+                raise
+            res.errors.append((p, f"internal error: {type(exc).__name__}: {exc} (rerun with --debug and report it)"))
+    return res
