@@ -50,6 +50,8 @@ def _dtype(value) -> str | None:
 def is_op_entry(entry: dict) -> bool:
     module = entry.get("module")
     cls = entry.get("class_name")
+    if cls in MODEL_CLASSES or (isinstance(entry.get("config"), dict) and "layers" in entry["config"]):
+        return False
     if isinstance(module, str):
         return module.startswith("keras.src.ops") or module.startswith("keras.ops")
     if cls in KERAS2_OP_CLASSES:
@@ -59,7 +61,7 @@ def is_op_entry(entry: dict) -> bool:
     reg = entry.get("registered_name")
     return (
         "module" not in entry and isinstance(cfg, dict) and "trainable" not in cfg and "dtype" not in cfg
-        and reg is not None and reg == cls
+        and cls != "InputLayer" and (reg is None or reg == cls)
     )
 
 

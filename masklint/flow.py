@@ -32,6 +32,7 @@ class Mask:
     origin: Layer  # the layer that created the mask
     kind: str = "seq"  # "seq" (batch, time) | "sample" (batch,) | "highrank" (batch, time, more...)
     issues: list = field(default_factory=list)  # pending issues that name this mask's first consumer
+    consumer: str | None = None  # the first layer (or "loss") that used this mask
 
 
 UNKNOWN = "unknown"  # mask state after a layer masklint cannot analyse
@@ -92,6 +93,7 @@ class Analysis:
         self.issues: dict[tuple, Issue] = {}
         self.states: dict[int, State] = {}  # id(Tensor) -> State
         self.cleared: set[int] = set()  # tensors whose runtime mask an MHA cleared
+        self.sample_masks: list[tuple[Mask, tuple | None]] = []  # Masking on (batch, time) tensors
         self.budget = max_nodes
 
     # -- issue bookkeeping --------------------------------------------------------------------
@@ -111,6 +113,9 @@ class Analysis:
         outs = self.run_graph(self.graph, None)
         for t, st in zip(self.graph.outputs, outs):
             self.check_output(t, st)
+        for mask, shape in self.sample_masks:
+            if ("MK103", mask.origin.path) not in self.issues:
+                self.issue("MK105", mask.origin, mask.consumer, why="masking_2d", shape=shape)
         return self
 
     def run_graph(self, g: Graph, input_states: list[State] | None) -> list[State]:
@@ -139,7 +144,7 @@ class Analysis:
         shape = t.shape
         st = State(shape=shape, dtype=t.dtype)
         st.values = "ids" if _is_int(t.dtype) else "data"
-        if shape is not None and len(shape) >= 2:
+        if shape is not None and (len(shape) >= 3 or (len(shape) == 2 and st.values == "ids")):
             st.time = Time(origin=t.node.layer.path, length=shape[1])
         return st
 
@@ -201,8 +206,15 @@ class Analysis:
             setattr(st, k, v)
         return st
 
-    def explicit_mask(self, node: Node, key: str = "mask") -> Mask | None:
-        """A mask tensor recorded in the node's kwargs (auto-filled by Keras or passed by the user)."""
+    def explicit_mask(self, node: Node, key: str = "mask", state: State | None = None) -> Mask | None:
+        """A mask tensor recorded in the node's kwargs where the flow has none.
+
+        Keras records the symbolic mask it auto-filled, and the user may pass ``mask=`` explicitly. After
+        a drop, an op or a mixed Add-merge Keras' own symbolic mask is None, so a recorded tensor there
+        was passed by the user. After a mixed ``Concatenate`` Keras records its all-True mask: ignored.
+        """
+        if state is not None and state.lost is not None and state.lost.how == "concat":
+            return None
         ts = node.masks.get(key)
         if not ts:
             return None
@@ -225,6 +237,7 @@ class Analysis:
         if m == UNKNOWN:
             return
         if isinstance(m, Mask):
+            m.consumer = m.consumer or consumer.path
             for iss in m.issues:
                 iss.reach(consumer.path)
             if st.mixed is not None:
@@ -340,9 +353,8 @@ class Analysis:
             mask.issues.append(self.issue("MK106", lay, None, why=bad, value=mv))
         rank = s.rank
         if rank == 2:
-            mask.kind = "sample"
-            if s.values != "ids" or True:
-                mask.issues.append(self.issue("MK105", lay, None, why="masking_2d", shape=s.shape))
+            mask.kind = "sample"  # MK105, unless an Embedding takes it (MK103): decided in finish()
+            self.sample_masks.append((mask, s.shape))
         elif rank is not None and rank >= 4:
             mask.kind = "highrank"
         prev = s.mask
@@ -373,7 +385,7 @@ class Analysis:
         st = self.carry(ins)
         st.mask = s.mask
         if s.mask is None:
-            em = self.explicit_mask(node)
+            em = self.explicit_mask(node, state=s)
             if em is not None:
                 st.mask = em
         self.learned(st, lay, b)
@@ -409,7 +421,7 @@ class Analysis:
         lay = node.layer
         s = ins[0]
         st = self.carry(ins)
-        st.mask = s.mask if s.mask is not None else self.explicit_mask(node)
+        st.mask = s.mask if s.mask is not None else self.explicit_mask(node, state=s)
         inner = lay.inner[0] if lay.inner else None
         if inner is not None:
             ib = K.resolve(inner.class_name, inner.config, None if s.rank is None else s.rank - 1)
@@ -434,7 +446,7 @@ class Analysis:
         lay = node.layer
         s = ins[0]
         if s.mask is None:
-            em = self.explicit_mask(node)
+            em = self.explicit_mask(node, state=s)
             if em is not None:
                 s = replace(s, mask=em)
         self.reach_consumer(s, lay)
@@ -736,6 +748,7 @@ class Analysis:
         if st.masked:
             if st.rt_lost is not None:
                 self.issue("MK109", st.rt_lost, "loss", why="mha_residual")
+            st.mask.consumer = st.mask.consumer or "loss"
             for iss in st.mask.issues:
                 iss.reach("loss")
             return

@@ -84,7 +84,7 @@ LAYERS: dict[str, Spec] = {
     "ELU": _PZ,
     "GaussianDropout": _PZ,
     "GaussianNoise": _PK,
-    "GroupNormalization": _s("propagate", "norm", call_mask=True),
+    "GroupNormalization": _s("propagate", "norm"),
     "Identity": _PZ,
     "LayerNormalization": _s("propagate", "norm"),
     "LeakyReLU": _PZ,
@@ -123,9 +123,9 @@ LAYERS: dict[str, Spec] = {
     "Dot": _s("drop_silent", "other", "learned"),
     # --- wrappers
     "TimeDistributed": _s("td", "step", "learned", call_mask=True),
-    "Pipeline": _s("transparent", "other", "learned"),
+    "Pipeline": _s("transparent", "other", "learned", call_mask=True),
     "SpectralNormalization": _s("transparent", "other", "learned"),
-    "Lambda": _s("lambda", "other", "learned"),
+    "Lambda": _s("lambda", "other", "learned", call_mask=True),
     # --- errors
     "Softmax": _s("error", "step", "learned", call_mask=True),
     # --- drop: convolutions
@@ -191,7 +191,7 @@ ALIASES = {
     "Convolution1D": "Conv1D", "Convolution2D": "Conv2D", "Convolution3D": "Conv3D",
     "Convolution1DTranspose": "Conv1DTranspose", "Convolution2DTranspose": "Conv2DTranspose",
     "Convolution3DTranspose": "Conv3DTranspose", "SeparableConvolution1D": "SeparableConv1D",
-    "SeparableConvolution2D": "SeparableConv2D", "GroupQueryAttention": "GroupedQueryAttention",
+    "SeparableConvolution2D": "SeparableConv2D", "GroupQueryAttention": "GroupQueryAttention",
 }
 
 #: Layers that need a mask to ignore padding (MK101 names them; all have ``consumer=True`` above).

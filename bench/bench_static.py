@@ -1,0 +1,408 @@
+#!/usr/bin/env python3
+"""Whole-process benchmark: static ``masklint MODEL`` vs. Keras ``load_model`` vs. the zip+json floor.
+
+Usage (from the repository root)::
+
+    .venv/bin/python bench/bench_static.py            # full run, 7 timed runs per command
+    .venv/bin/python bench/bench_static.py --runs 11  # more runs
+    .venv/bin/python bench/bench_static.py --quick    # smoke test: 3 runs, chains up to 1000 layers
+
+Only the Python standard library is used for timing.  The models are built and saved by Keras in a
+separate subprocess (so the timing process never imports TensorFlow) and cached under
+``bench/results/models/`` (git-ignored).  Each command is one fresh subprocess; its wall-clock time
+(``time.perf_counter`` around ``subprocess.run``) is recorded.  Every command gets one untimed
+warm-up run, then N timed runs; the commands of one model are run round-robin so drift on the
+machine affects all of them alike.  Results: a Markdown table on stdout and in
+``bench/results/static.md``, raw numbers in ``bench/results/static.json``.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import importlib.metadata as _md
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+RESULTS = HERE / "results"
+MODELS = RESULTS / "models"
+
+CHAIN_SIZES = (10, 100, 1000, 3000)
+QUICK_MAX_N = 1000
+# load_model is timed for these models only (it is slow); 3000 is kept only if its warm-up is fast enough.
+LOAD_MODEL_FOR = ("small", "chain_1000", "chain_3000")
+LOAD_MODEL_OPTIONAL = {"chain_3000"}
+LOAD_MODEL_LIMIT_S = 60.0
+LINEARITY_NS = (100, 1000, 3000)
+
+# Targets (see bench/README.md).
+TARGET_SPEEDUP_VS_LOAD = 50.0   # masklint >= 50x faster than load_model
+TARGET_VS_FLOOR = 2.0           # masklint <= 2x the zip+json floor
+
+# Keras' functional graph code recurses once per layer (keras/src/ops/function.py, _build_map_helper), so
+# models deeper than ~1000 layers hit Python's default recursion limit of 1000 both when they are built
+# and when load_model rebuilds them.  The baseline therefore raises the limit first (costs nothing).
+RECURSION_LIMIT = 100_000
+LOAD_SNIPPET = ("import sys; sys.setrecursionlimit(%d); import keras; keras.models.load_model({path!r})"
+                % RECURSION_LIMIT)
+FLOOR_SNIPPET = "import zipfile, json; json.loads(zipfile.ZipFile({path!r}).read('config.json'))"
+
+
+# --------------------------------------------------------------------------------------------------
+# Model building (runs in a child process that imports Keras)
+# --------------------------------------------------------------------------------------------------
+
+def _build_models(out_dir: str, names: list[str]) -> None:  # pragma: no cover - child process
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    sys.setrecursionlimit(RECURSION_LIMIT)
+    import keras
+    from keras import layers
+
+    def small():
+        inp = keras.Input((None,), dtype="int32")
+        x = layers.Embedding(1000, 16, mask_zero=True)(inp)
+        x = layers.Bidirectional(layers.LSTM(8, return_sequences=True))(x)
+        x = layers.GlobalAveragePooling1D()(x)
+        out = layers.Dense(1)(x)
+        return keras.Model(inp, out, name="small")
+
+    def chain(n: int):
+        # Input((None, 8)) -> Masking(0.) -> n-2 alternating Dense(8)/LayerNormalization/Dropout
+        # -> LSTM(4) -> Dense(1).  8 features keep every weight tensor tiny.
+        inp = keras.Input((None, 8))
+        x = layers.Masking(0.0)(inp)
+        for i in range(n - 2):
+            kind = i % 3
+            if kind == 0:
+                x = layers.Dense(8)(x)
+            elif kind == 1:
+                x = layers.LayerNormalization()(x)
+            else:
+                x = layers.Dropout(0.1)(x)
+        x = layers.LSTM(4)(x)
+        out = layers.Dense(1)(x)
+        return keras.Model(inp, out, name=f"chain_{n}")
+
+    for name in names:
+        t0 = time.perf_counter()
+        model = small() if name == "small" else chain(int(name.split("_")[1]))
+        path = os.path.join(out_dir, f"{name}.keras")
+        tmp = path + ".tmp.keras"
+        model.save(tmp)
+        os.replace(tmp, path)
+        print(f"  built {name}.keras in {time.perf_counter() - t0:.1f} s", flush=True)
+        keras.backend.clear_session()
+
+
+# --------------------------------------------------------------------------------------------------
+# Timing
+# --------------------------------------------------------------------------------------------------
+
+class CommandFailed(RuntimeError):
+    pass
+
+
+def _run_once(argv: list[str], env: dict, ok_codes: tuple[int, ...], timeout: float | None) -> float:
+    t0 = time.perf_counter()
+    proc = subprocess.run(argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE, timeout=timeout)
+    dt = time.perf_counter() - t0
+    if proc.returncode not in ok_codes:
+        tail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-5:]
+        raise CommandFailed(f"{argv!r} exited {proc.returncode}: " + " | ".join(tail))
+    return dt
+
+
+def _stats(samples: list[float]) -> dict:
+    return {
+        "median_s": statistics.median(samples),
+        "min_s": min(samples),
+        "max_s": max(samples),
+        "runs": len(samples),
+        "samples_s": samples,
+    }
+
+
+def _time_round_robin(cmds: dict[str, dict], runs: int, env: dict, log) -> dict[str, dict]:
+    """cmds: key -> {argv, ok, timeout, optional}.  One warm-up each, then `runs` rounds."""
+    active: dict[str, dict] = {}
+    out: dict[str, dict] = {}
+    for key, c in cmds.items():
+        try:
+            warm = _run_once(c["argv"], env, c["ok"], c.get("warmup_timeout"))
+        except subprocess.TimeoutExpired:
+            out[key] = {"skipped": f"warm-up exceeded {c['warmup_timeout']:.0f} s"}
+            log(f"    {key}: skipped (warm-up > {c['warmup_timeout']:.0f} s)")
+            continue
+        if c.get("limit_s") is not None and warm > c["limit_s"]:
+            out[key] = {"skipped": f"warm-up took {warm:.1f} s > {c['limit_s']:.0f} s", "warmup_s": warm}
+            log(f"    {key}: skipped (warm-up {warm:.1f} s > {c['limit_s']:.0f} s)")
+            continue
+        log(f"    {key}: warm-up {warm * 1e3:.0f} ms")
+        active[key] = {"samples": [], "warmup_s": warm, **c}
+    for r in range(runs):
+        for key, c in active.items():
+            c["samples"].append(_run_once(c["argv"], env, c["ok"], None))
+    for key, c in active.items():
+        out[key] = {**_stats(c["samples"]), "warmup_s": c["warmup_s"], "argv": c["argv"]}
+        log(f"    {key}: median {out[key]['median_s'] * 1e3:.1f} ms "
+            f"(min {out[key]['min_s'] * 1e3:.1f}, max {out[key]['max_s'] * 1e3:.1f})")
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# Report
+# --------------------------------------------------------------------------------------------------
+
+def _ms(x: float | None) -> str:
+    if x is None:
+        return "—"
+    return f"{x * 1e3:,.0f}" if x >= 0.1 else f"{x * 1e3:.1f}"
+
+
+def _triple(m: dict | None) -> str:
+    if not m:
+        return "—"
+    if "skipped" in m:
+        return f"skipped ({m['skipped']})"
+    return f"{_ms(m['median_s'])} ({_ms(m['min_s'])}–{_ms(m['max_s'])})"
+
+
+def _fit(xs: list[float], ys: list[float]) -> tuple[float, float]:
+    """Least-squares line y = a + b x."""
+    n = len(xs)
+    mx, my = sum(xs) / n, sum(ys) / n
+    sxx = sum((x - mx) ** 2 for x in xs)
+    b = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sxx if sxx else 0.0
+    return my - b * mx, b
+
+
+def _markdown(data: dict) -> str:
+    env = data["environment"]
+    startup = data["python_startup"]
+    lines = []
+    lines.append(f"Environment: {env['cpu']} ({env['cpus']} CPUs), {env['platform']}, Python {env['python']}, "
+                 f"keras {env['keras']}, tensorflow {env['tensorflow']}, masklint {env['masklint']}; "
+                 f"{data['runs']} timed runs after 1 warm-up, {data['date']}.")
+    lines.append("")
+    lines.append("Times in ms: median (min–max) of whole-process wall clock.  "
+                 f"Python startup (`python -c pass`): {_triple(startup)} ms.")
+    lines.append("")
+    lines.append("| model | layers | config.json | masklint (a) | load_model (b) | zip+json floor (c) "
+                 "| (b)/(a) | (a)/(c) |")
+    lines.append("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for m in data["models"]:
+        a, b, c = m["masklint"], m.get("load_model"), m["floor"]
+        rb = f"{b['median_s'] / a['median_s']:.0f}x" if b and "median_s" in b else "—"
+        rc = f"{a['median_s'] / c['median_s']:.2f}x"
+        size = m["config_json_bytes"]
+        size_txt = f"{size / 1024:,.1f} KiB" if size >= 1024 else f"{size} B"
+        lines.append(f"| {m['name']} | {m['layers']:,} | {size_txt} | {_triple(a)} | {_triple(b)} | "
+                     f"{_triple(c)} | {rb} | {rc} |")
+    lines.append("")
+    lin = data["linearity"]
+    if lin["points"]:
+        per = ", ".join(f"N={p['n']}: {p['us_per_layer']:.1f} µs/layer" for p in lin["points"])
+        lines.append(f"Linearity — (masklint median − Python startup) / layers: {per}.")
+        if lin.get("marginal"):
+            mg = ", ".join(f"{p['from']}→{p['to']}: {p['us_per_layer']:.1f} µs/layer" for p in lin["marginal"])
+            lines.append(f"Marginal cost per added layer (difference of masklint medians between chains): {mg}.")
+        if lin.get("fit"):
+            f = lin["fit"]
+            lines.append(f"Least-squares fit over the chains: masklint ≈ {f['intercept_ms']:.1f} ms + "
+                         f"{f['slope_us_per_layer']:.1f} µs × layers; floor ≈ {f['floor_intercept_ms']:.1f} ms "
+                         f"+ {f['floor_slope_us_per_layer']:.2f} µs × layers.")
+        lines.append("")
+    t = data["targets"]
+    lines.append(f"Targets: load_model/masklint ≥ {TARGET_SPEEDUP_VS_LOAD:.0f}x — worst {t['worst_speedup']}; "
+                 f"masklint/floor ≤ {TARGET_VS_FLOOR:.0f}x — worst {t['worst_vs_floor']}.")
+    return "\n".join(lines) + "\n"
+
+
+def _version(dist: str) -> str:
+    try:
+        return _md.version(dist)
+    except _md.PackageNotFoundError:
+        return "?"
+
+
+def _cpu_name() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            for ln in fh:
+                if ln.startswith("model name"):
+                    return ln.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+# --------------------------------------------------------------------------------------------------
+# Main
+# --------------------------------------------------------------------------------------------------
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--runs", type=int, default=None, help="timed runs per command (default 7; 3 with --quick)")
+    ap.add_argument("--quick", action="store_true", help="smoke test: 3 runs, chains up to 1000 layers")
+    ap.add_argument("--venv", default=str(ROOT / ".venv"),
+                    help="virtual environment with masklint and Keras (default: <repo>/.venv)")
+    ap.add_argument("--rebuild", action="store_true", help="rebuild the cached models")
+    ap.add_argument("--out", default=str(RESULTS), help="directory for static.md / static.json")
+    ap.add_argument("--_build", nargs="+", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+
+    if args._build:  # child mode
+        _build_models(args._build[0], args._build[1:])
+        return 0
+
+    runs = args.runs if args.runs is not None else (3 if args.quick else 7)
+    if runs < 1:
+        ap.error("--runs must be >= 1")
+    venv = Path(args.venv)
+    python = str(venv / "bin" / "python")
+    masklint = str(venv / "bin" / "masklint")
+    for exe in (python, masklint):
+        if not os.access(exe, os.X_OK):
+            ap.error(f"{exe} not found; pass --venv")
+
+    def log(msg: str) -> None:
+        print(msg, file=sys.stderr, flush=True)
+
+    sizes = [n for n in CHAIN_SIZES if not args.quick or n <= QUICK_MAX_N]
+    names = ["small"] + [f"chain_{n}" for n in sizes]
+
+    # 1. build (separate process; Keras is never imported here)
+    MODELS.mkdir(parents=True, exist_ok=True)
+    missing = [n for n in names if args.rebuild or not (MODELS / f"{n}.keras").exists()]
+    if missing:
+        log(f"building {', '.join(missing)} with Keras ...")
+        env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "KERAS_BACKEND": "tensorflow"}
+        subprocess.run([python, str(Path(__file__).resolve()), "--_build", str(MODELS), *missing],
+                       env=env, check=True)
+
+    # 2. time
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "KERAS_BACKEND": "tensorflow"}
+    for var in ("PYTHONDONTWRITEBYTECODE", "PYTHONPROFILEIMPORTTIME", "PYTHONVERBOSE", "PYTHONDEVMODE"):
+        env.pop(var, None)
+
+    log("timing python startup ...")
+    startup = _time_round_robin({"python -c pass": {"argv": [python, "-c", "pass"], "ok": (0,)}},
+                                runs, env, log)["python -c pass"]
+
+    models = []
+    for name in names:
+        path = str(MODELS / f"{name}.keras")
+        with zipfile.ZipFile(path) as zf:
+            raw = zf.read("config.json")
+        cfg = json.loads(raw)
+        n_layers = len(cfg["config"]["layers"])
+        log(f"{name}: {n_layers} layers, config.json {len(raw)} bytes, file {os.path.getsize(path)} bytes")
+        cmds = {
+            "masklint": {"argv": [masklint, path], "ok": (0, 1)},
+            "floor": {"argv": [python, "-c", FLOOR_SNIPPET.format(path=path)], "ok": (0,)},
+        }
+        if name in LOAD_MODEL_FOR:
+            cmds["load_model"] = {"argv": [python, "-c", LOAD_SNIPPET.format(path=path)], "ok": (0,)}
+            if name in LOAD_MODEL_OPTIONAL:
+                cmds["load_model"]["limit_s"] = LOAD_MODEL_LIMIT_S
+                cmds["load_model"]["warmup_timeout"] = 3 * LOAD_MODEL_LIMIT_S
+        res = _time_round_robin(cmds, runs, env, log)
+        models.append({
+            "name": name,
+            "chain_n": int(name.split("_")[1]) if name.startswith("chain_") else None,
+            "path": os.path.relpath(path, ROOT),
+            "layers": n_layers,
+            "config_json_bytes": len(raw),
+            "file_bytes": os.path.getsize(path),
+            "masklint": res["masklint"],
+            "load_model": res.get("load_model"),
+            "floor": res["floor"],
+        })
+
+    # 3. derived figures
+    speedups, vs_floor = [], []
+    for m in models:
+        a = m["masklint"]["median_s"]
+        m["ratio_masklint_over_floor"] = a / m["floor"]["median_s"]
+        vs_floor.append((m["ratio_masklint_over_floor"], m["name"]))
+        lm = m["load_model"]
+        m["ratio_load_model_over_masklint"] = lm["median_s"] / a if lm and "median_s" in lm else None
+        if m["ratio_load_model_over_masklint"] is not None:
+            speedups.append((m["ratio_load_model_over_masklint"], m["name"]))
+
+    st = startup["median_s"]
+    points = []
+    for m in models:
+        if m["chain_n"] in LINEARITY_NS:
+            per = (m["masklint"]["median_s"] - st) / m["layers"]
+            points.append({"n": m["chain_n"], "layers": m["layers"], "us_per_layer": per * 1e6})
+    chains = [m for m in models if m["chain_n"] is not None]
+    marginal = []
+    for lo, hi in zip(chains, chains[1:]):
+        d = (hi["masklint"]["median_s"] - lo["masklint"]["median_s"]) / (hi["layers"] - lo["layers"])
+        marginal.append({"from": lo["name"], "to": hi["name"], "us_per_layer": d * 1e6})
+    fit = None
+    if len(chains) >= 2:
+        xs = [m["layers"] for m in chains]
+        a0, b0 = _fit(xs, [m["masklint"]["median_s"] for m in chains])
+        f0, f1 = _fit(xs, [m["floor"]["median_s"] for m in chains])
+        fit = {"intercept_ms": a0 * 1e3, "slope_us_per_layer": b0 * 1e6,
+               "floor_intercept_ms": f0 * 1e3, "floor_slope_us_per_layer": f1 * 1e6}
+
+    def worst(pairs, fn, fmt):
+        if not pairs:
+            return "n/a"
+        v, n = fn(pairs)
+        return fmt.format(v=v, n=n)
+
+    targets = {
+        "speedup_vs_load_model_min": TARGET_SPEEDUP_VS_LOAD,
+        "masklint_over_floor_max": TARGET_VS_FLOOR,
+        "worst_speedup": worst(speedups, min, "{v:.0f}x ({n})"),
+        "worst_vs_floor": worst(vs_floor, max, "{v:.2f}x ({n})"),
+        "speedup_met": all(v >= TARGET_SPEEDUP_VS_LOAD for v, _ in speedups) if speedups else None,
+        "floor_met": all(v <= TARGET_VS_FLOOR for v, _ in vs_floor),
+    }
+    data = {
+        "date": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "runs": runs,
+        "warmup_runs": 1,
+        "quick": args.quick,
+        "environment": {
+            "platform": platform.platform(),
+            "cpu": _cpu_name(),
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "keras": _version("keras"),
+            "tensorflow": _version("tensorflow-cpu") if _version("tensorflow-cpu") != "?" else _version("tensorflow"),
+            "masklint": _version("masklint"),
+            "venv": str(venv),
+        },
+        "python_startup": {**startup, "argv": ["python", "-c", "pass"]},
+        "models": models,
+        "linearity": {"points": points, "marginal": marginal, "fit": fit},
+        "targets": targets,
+    }
+    md = _markdown(data)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    suffix = "_quick" if args.quick else ""
+    (out / f"static{suffix}.md").write_text(md, encoding="utf-8")
+    (out / f"static{suffix}.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    print(md, end="")
+    log(f"wrote {out / f'static{suffix}.md'} and {out / f'static{suffix}.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
