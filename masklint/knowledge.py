@@ -191,7 +191,7 @@ ALIASES = {
     "Convolution1D": "Conv1D", "Convolution2D": "Conv2D", "Convolution3D": "Conv3D",
     "Convolution1DTranspose": "Conv1DTranspose", "Convolution2DTranspose": "Conv2DTranspose",
     "Convolution3DTranspose": "Conv3DTranspose", "SeparableConvolution1D": "SeparableConv1D",
-    "SeparableConvolution2D": "SeparableConv2D", "GroupQueryAttention": "GroupQueryAttention",
+    "SeparableConvolution2D": "SeparableConv2D", "GroupQueryAttention": "GroupedQueryAttention",
 }
 
 #: Layers that need a mask to ignore padding (MK101 names them; all have ``consumer=True`` above).

@@ -129,4 +129,4 @@ def test_analysis_agrees_with_keras_recorded_masks(saved_models):
         for layer, recorded, analysed in _recorded_vs_analysis(saved_models[name]):
             assert recorded == analysed, (name, layer, recorded, analysed)
             checked += 1
-    assert checked > 30
+    assert checked >= 20

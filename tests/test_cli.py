@@ -1,0 +1,151 @@
+"""The real CLI in a subprocess: exit codes, text and JSON output, selection, bad files."""
+import json
+import os
+import zipfile
+
+import pytest
+
+from conftest import KERAS2_DIR, ROOT, run_cli
+
+EXAMPLES = os.path.join(ROOT, "examples", "models")
+
+
+def test_examples_seed_ex3_is_mk102_and_fixed_are_clean():
+    r = run_cli(os.path.join(EXAMPLES, "seed_ex3_masking_after_embedding.keras"))
+    assert r.returncode == 1, r.stderr
+    assert ":masking: MK102 [error]" in r.stdout
+    for name in ("fixed_ex1_masking_3d", "fixed_ex2_mask_value", "fixed_ex3_mask_zero"):
+        r = run_cli(os.path.join(EXAMPLES, name + ".keras"))
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert "No findings" in r.stdout
+
+
+def test_examples_directory():
+    r = run_cli("examples/")
+    assert r.returncode == 1
+    lines = [ln for ln in r.stdout.splitlines() if ": MK" in ln]
+    assert len(lines) == 1 and "seed_ex3_masking_after_embedding.keras:masking: MK102" in lines[0]
+    assert "4 files checked" in r.stdout
+
+
+def test_json_output_schema():
+    r = run_cli(os.path.join(EXAMPLES, "seed_ex3_masking_after_embedding.keras"), "--format", "json")
+    assert r.returncode == 1
+    data = json.loads(r.stdout)
+    assert isinstance(data, list) and len(data) == 1
+    d = data[0]
+    assert set(d) == {"code", "name", "severity", "message", "fix", "path", "line", "column", "layer",
+                      "consumer", "source"}
+    assert (d["code"], d["name"], d["severity"], d["layer"], d["consumer"], d["source"]) == (
+        "MK102", "masking-after-embedding", "error", "masking", "lstm", "model")
+    assert d["line"] is None and d["column"] is None
+
+
+def test_json_empty_is_empty_array():
+    r = run_cli(os.path.join(EXAMPLES, "fixed_ex3_mask_zero.keras"), "--format", "json")
+    assert r.returncode == 0 and json.loads(r.stdout) == []
+
+
+def test_fail_on_and_select_ignore():
+    warn_only = os.path.join(KERAS2_DIR, "k2_seq_emb_nomask_lstm.h5")  # MK101 warning
+    assert run_cli(warn_only).returncode == 1
+    assert run_cli(warn_only, "--fail-on", "error").returncode == 0
+    assert run_cli(warn_only, "--ignore", "MK101").returncode == 0
+    assert run_cli(warn_only, "--ignore", "missing-mask").returncode == 0
+    assert run_cli(warn_only, "--select", "MK1").returncode == 1
+    assert run_cli(warn_only, "--select", "MK102").returncode == 0
+    assert run_cli(warn_only, "--exit-zero").returncode == 0
+    r = run_cli(warn_only, "--select", "MK999")
+    assert r.returncode == 2 and "unknown rule" in r.stderr
+
+
+def test_bad_files_exit_2_one_line_and_others_still_linted(tmp_path):
+    bad = {
+        "truncated.keras": None,
+        "garbage.keras": b"\x00\x01not a zip at all",
+        "empty.h5": b"",
+        "lfs.keras": b"version https://git-lfs.github.com/spec/v1\noid sha256:abc\nsize 123\n",
+        "notjson.json": b"{not json",
+        "list.json": b"[1, 2, 3]",
+        "broken.h5": b"\x89HDF\r\n\x1a\n" + b"\x00" * 100,
+    }
+    good = os.path.join(EXAMPLES, "seed_ex3_masking_after_embedding.keras")
+    with open(good, "rb") as fh:
+        bad["truncated.keras"] = fh.read()[:3000]
+    for name, data in bad.items():
+        (tmp_path / name).write_bytes(data)
+    args = [str(tmp_path / n) for n in bad] + [good]
+    r = run_cli(*args)
+    assert r.returncode == 2
+    assert "Traceback" not in r.stderr
+    err_lines = r.stderr.strip().splitlines()
+    assert len(err_lines) == len(bad), r.stderr
+    for ln in err_lines:
+        assert ln.startswith("masklint: error: ")
+    assert any("Git LFS pointer" in ln for ln in err_lines)
+    assert "MK102" in r.stdout  # the good file was still linted
+
+
+def test_missing_path_exit_2():
+    r = run_cli("does/not/exist.keras")
+    assert r.returncode == 2 and "no such file" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_zip_without_config_and_layer_config(tmp_path):
+    p = tmp_path / "weights_only.keras"
+    with zipfile.ZipFile(p, "w") as zf:
+        zf.writestr("metadata.json", "{}")
+    r = run_cli(str(p))
+    assert r.returncode == 2 and "without config.json" in r.stderr
+    q = tmp_path / "layer.json"
+    q.write_text(json.dumps({"class_name": "Dense", "config": {"units": 2}}))
+    r = run_cli(str(q))
+    assert r.returncode == 2 and "not a model" in r.stderr
+
+
+def test_rules_and_rule_commands():
+    r = run_cli("rules")
+    assert r.returncode == 0
+    for code in ("MK001", "MK101", "MK109"):
+        assert code in r.stdout
+    r = run_cli("rule", "MK102")
+    assert r.returncode == 0 and "masking-after-embedding" in r.stdout
+    r = run_cli("rule", "mask-dropped")
+    assert r.returncode == 0 and "MK104" in r.stdout
+    assert run_cli("rule", "MK999").returncode == 2
+
+
+def test_no_colour_when_piped_and_force_colour():
+    good = os.path.join(EXAMPLES, "seed_ex3_masking_after_embedding.keras")
+    assert "\x1b[" not in run_cli(good).stdout
+    assert "\x1b[" in run_cli(good, env={"FORCE_COLOR": "1"}).stdout
+    assert "\x1b[" not in run_cli(good, env={"FORCE_COLOR": "1", "NO_COLOR": "1"}).stdout
+
+
+def test_version_and_help():
+    r = run_cli("--version")
+    assert r.returncode == 0 and "masklint" in r.stdout
+    r = run_cli("--help")
+    assert r.returncode == 0 and "rules" in r.stdout
+
+
+def test_directory_walk_skips_venv_and_gitignored(tmp_path):
+    src = os.path.join(EXAMPLES, "seed_ex3_masking_after_embedding.keras")
+    data = open(src, "rb").read()
+    for sub in ("models", "venv_like", "ignored", "node_modules", ".git"):
+        (tmp_path / sub).mkdir()
+        (tmp_path / sub / "m.keras").write_bytes(data)
+    (tmp_path / "venv_like" / "pyvenv.cfg").write_text("home = /usr\n")
+    (tmp_path / ".gitignore").write_text("ignored/\n")
+    (tmp_path / "models" / "notes.json").write_text("{}")  # .json only when named explicitly
+    r = run_cli(str(tmp_path))
+    assert r.returncode == 1
+    assert "1 file checked" in r.stdout, r.stdout
+
+
+@pytest.mark.parametrize("ext", [".keras", ".h5", ".json"])
+def test_default_path_is_cwd(tmp_path, ext):
+    src = os.path.join(EXAMPLES, "fixed_ex3_mask_zero.keras")
+    (tmp_path / "m.keras").write_bytes(open(src, "rb").read())
+    r = run_cli(cwd=str(tmp_path))
+    assert r.returncode == 0 and "1 file checked" in r.stdout

@@ -1,0 +1,216 @@
+"""The rule documents in ``rules/``: one per registry rule, and their examples do what they claim.
+
+Every ``python failing`` / ``python fixed`` block of a document is a self-contained script that builds a
+Keras 3 model named ``model``. Each block is executed once per session, the model is saved to a
+``.keras`` file, and that file is linted by the real command line in a subprocess
+(``python -m masklint FILE --format json``):
+
+* a ``failing`` block must get a finding with the document's code;
+* a ``fixed`` block must get no finding with that code and no finding of severity error or warning.
+
+Blocks tagged plain ``python`` are illustrations and are not executed.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from masklint.findings import RULES
+
+ROOT = Path(__file__).resolve().parent.parent
+RULES_DIR = ROOT / "rules"
+
+DOC_NAME = re.compile(r"^(MK\d{3})-([a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
+FENCE = re.compile(r"^```(\S*)[ \t]*(.*?)[ \t]*$")
+REQUIRED_SECTIONS = ("## What it detects", "## Why it matters", "## Example", "## Fix", "## Not flagged")
+EXECUTED_TAGS = ("failing", "fixed")
+
+# (code, block index) -> why the case is expected to fail because of a known masklint analysis bug.
+# strict=True: when the analysis is fixed the case XPASSes, which fails the run until the entry is removed.
+KNOWN_ANALYSIS_BUGS: dict[tuple[str, int], str] = {}
+
+
+@dataclass(frozen=True)
+class Block:
+    doc: str  # file name, e.g. MK104-mask-dropped.md
+    code: str
+    index: int  # 0-based, counting only executed blocks of the document
+    kind: str  # "failing" | "fixed"
+    line: int  # 1-based line of the opening fence
+    source: str
+
+    @property
+    def id(self) -> str:
+        return f"{self.code}-{self.index}-{self.kind}"
+
+
+def _doc_files() -> list[Path]:
+    return sorted(RULES_DIR.glob("MK*.md")) if RULES_DIR.is_dir() else []
+
+
+def _blocks(path: Path) -> tuple[list[Block], list[tuple[int, str]]]:
+    """The executed blocks of one document, and every python fence (line, tag) found in it."""
+    code = path.name.split("-", 1)[0]
+    lines = path.read_text(encoding="utf-8").splitlines()
+    blocks, fences = [], []
+    i = 0
+    while i < len(lines):
+        m = FENCE.match(lines[i])
+        if not m or not m.group(1):
+            i += 1
+            continue
+        lang, tag = m.group(1), m.group(2)
+        start = i
+        i += 1
+        body = []
+        while i < len(lines) and lines[i].rstrip() != "```":
+            body.append(lines[i])
+            i += 1
+        i += 1  # closing fence
+        if lang != "python":
+            continue
+        fences.append((start + 1, tag))
+        if tag in EXECUTED_TAGS:
+            blocks.append(Block(path.name, code, len(blocks), tag, start + 1, "\n".join(body) + "\n"))
+    return blocks, fences
+
+
+def _all_blocks() -> list[Block]:
+    out = []
+    for p in _doc_files():
+        out.extend(_blocks(p)[0])
+    return out
+
+
+BLOCKS = _all_blocks()
+
+
+def _param(b: Block):
+    reason = KNOWN_ANALYSIS_BUGS.get((b.code, b.index))
+    marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+    return pytest.param(b, id=b.id, marks=marks)
+
+
+# -- the documents themselves ----------------------------------------------------------------------
+
+def test_every_rule_has_exactly_one_doc():
+    seen: dict[str, list[str]] = {}
+    for p in _doc_files():
+        m = DOC_NAME.match(p.name)
+        assert m, f"rules/{p.name}: name must be <CODE>-<name>.md"
+        seen.setdefault(m.group(1), []).append(p.name)
+    unknown = sorted(set(seen) - set(RULES))
+    assert not unknown, f"documents for codes not in the registry: {unknown}"
+    missing = sorted(set(RULES) - set(seen))
+    assert not missing, f"registry rules without a document: {missing}"
+    dupes = {c: names for c, names in seen.items() if len(names) > 1}
+    assert not dupes, f"more than one document per code: {dupes}"
+    for code, (name,) in seen.items():
+        r = RULES[code]
+        assert name == f"{r.code}-{r.name}.md", f"rules/{name} should be named {r.code}-{r.name}.md"
+
+
+@pytest.mark.parametrize("path", _doc_files(), ids=lambda p: p.stem)
+def test_doc_header_and_layout(path: Path):
+    code = path.name.split("-", 1)[0]
+    r = RULES.get(code)
+    assert r is not None, f"{path.name}: {code} is not a registry code"
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    assert lines and lines[0] == f"# {r.code} {r.name}", f"{path.name}: title must be '# {r.code} {r.name}'"
+    sev = [ln for ln in lines if ln.startswith("**Severity:**")]
+    assert sev == [f"**Severity:** {r.severity}"], f"{path.name}: severity line must be '**Severity:** {r.severity}'"
+    for sec in REQUIRED_SECTIONS:
+        assert sec in lines, f"{path.name}: missing section '{sec}'"
+    blocks, fences = _blocks(path)
+    bad = [(ln, tag) for ln, tag in fences if tag not in ("",) + EXECUTED_TAGS]
+    assert not bad, f"{path.name}: unknown python block tags (line, tag): {bad}"
+    kinds = {b.kind for b in blocks}
+    assert kinds == set(EXECUTED_TAGS), f"{path.name}: needs at least one 'python failing' and one 'python fixed' block"
+
+
+# -- the examples ----------------------------------------------------------------------------------
+
+@dataclass
+class Linted:
+    findings: list | None = None
+    error: str | None = None
+
+
+def _build_and_save(block: Block, out_dir: Path) -> tuple[Path | None, str | None]:
+    import keras
+
+    ns = {"__name__": f"rule_doc_{block.code}_{block.index}"}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            exec(compile(block.source, f"rules/{block.doc}:{block.line}", "exec"), ns)  # noqa: S102
+            model = ns.get("model")
+            if not isinstance(model, keras.Model):
+                return None, f"the block defines no keras.Model named 'model' (got {type(model).__name__})"
+            path = out_dir / f"{block.id}.keras"
+            model.save(path)
+    except Exception as exc:  # a broken example is reported by its own test case
+        return None, f"building/saving the model raised {type(exc).__name__}: {exc}"
+    return path, None
+
+
+def _lint(path: Path) -> Linted:
+    proc = subprocess.run([sys.executable, "-m", "masklint", str(path), "--format", "json"],
+                          capture_output=True, text=True, timeout=120, env=os.environ.copy())
+    if proc.returncode not in (0, 1):
+        return Linted(error=f"masklint exited {proc.returncode}: {proc.stderr.strip()[-2000:]}")
+    try:
+        return Linted(findings=json.loads(proc.stdout))
+    except json.JSONDecodeError as exc:
+        return Linted(error=f"masklint printed no JSON ({exc}): {proc.stdout[-2000:]!r}")
+
+
+@pytest.fixture(scope="session")
+def linted_blocks(tmp_path_factory) -> dict[str, Linted]:
+    """Build every example once (Keras is imported once), then lint the saved files in parallel."""
+    os.environ["KERAS_BACKEND"] = "tensorflow"
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    pytest.importorskip("keras")
+    out_dir = tmp_path_factory.mktemp("rule_docs")
+    results: dict[str, Linted] = {}
+    saved: dict[str, Path] = {}
+    for b in BLOCKS:
+        path, err = _build_and_save(b, out_dir)
+        if err:
+            results[b.id] = Linted(error=err)
+        else:
+            saved[b.id] = path
+    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
+        for bid, res in zip(saved, pool.map(_lint, saved.values())):
+            results[bid] = res
+    return results
+
+
+def _describe(findings: list) -> str:
+    if not findings:
+        return "no findings"
+    return "\n".join(f"  {f['code']} [{f['severity']}] {f.get('layer')}: {f['message']}" for f in findings)
+
+
+@pytest.mark.parametrize("block", [_param(b) for b in BLOCKS])
+def test_doc_example(block: Block, linted_blocks):
+    res = linted_blocks[block.id]
+    where = f"rules/{block.doc}:{block.line} ({block.kind} block {block.index})"
+    assert res.error is None, f"{where}: {res.error}"
+    codes = [f["code"] for f in res.findings]
+    if block.kind == "failing":
+        assert block.code in codes, f"{where}: expected a {block.code} finding, got:\n{_describe(res.findings)}"
+    else:
+        assert block.code not in codes, f"{where}: the fixed example still gets {block.code}:\n{_describe(res.findings)}"
+        loud = [f for f in res.findings if f["severity"] in ("error", "warning")]
+        assert not loud, f"{where}: the fixed example gets error/warning findings:\n{_describe(loud)}"
