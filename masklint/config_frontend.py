@@ -7,6 +7,7 @@ Malformed configs raise :class:`LintError`; nothing here imports Keras.
 """
 from __future__ import annotations
 
+from collections import deque
 from typing import Any
 
 from .errors import LintError
@@ -50,6 +51,8 @@ def _dtype(value) -> str | None:
 def is_op_entry(entry: dict) -> bool:
     module = entry.get("module")
     cls = entry.get("class_name")
+    if not isinstance(cls, str):
+        return False
     if cls in MODEL_CLASSES or (isinstance(entry.get("config"), dict) and "layers" in entry["config"]):
         return False
     if isinstance(module, str):
@@ -233,10 +236,10 @@ class _Builder:
             deps[id(n)] = len(ins)
             for p in ins.values():
                 users.setdefault(id(p), []).append(n)
-        ready = [n for n in all_nodes if deps[id(n)] == 0]
+        ready = deque(n for n in all_nodes if deps[id(n)] == 0)
         out = []
         while ready:
-            n = ready.pop(0)
+            n = ready.popleft()
             out.append(n)
             for u in users.get(id(n), []):
                 deps[id(u)] -= 1
@@ -277,6 +280,8 @@ def build_graph(model_entry: dict, prefix: str = "", depth: int = 0, name: str |
         raise LintError(f"model is nested more than {MAX_DEPTH} levels deep")
     model_entry = _as_dict(model_entry, "the model")
     cls = model_entry.get("class_name")
+    if not isinstance(cls, str):
+        cls = ""
     cfg = model_entry.get("config")
     if isinstance(cfg, list):
         cfg = {"layers": cfg}
@@ -370,7 +375,10 @@ def _mark_plumbing(g: Graph) -> None:
 
 def build_model_graph(model: dict) -> Graph:
     """Top-level entry point: ``{class_name, config}`` of a saved model -> Graph."""
+    model = _as_dict(model, "the model")
     cls = model.get("class_name")
+    if not isinstance(cls, str):
+        raise _err("the model has no string 'class_name'")
     if cls not in MODEL_CLASSES and not isinstance(_as_dict(model.get("config"), "config").get("layers"), list):
         raise LintError(f"is a config of a single {cls!r} layer, not a model")
     try:

@@ -331,6 +331,8 @@ class Analysis:
         st.lost, st.mixed, st.padded, st.rt_lost = None, None, None, None
         st.values, st.values_src, st.zero = "learned", lay, False
         st.had_mask, st.had_mask_len = lay, (s.shape[1] if s.shape and len(s.shape) > 1 else None)
+        if s.shape is not None and len(s.shape) == 2:
+            st.time = Time(origin=(s.time.origin if s.time else lay.path), length=s.shape[1])
         st.shape = self.embed_shape(s.shape, cfg)
         st.dtype = "float32"
         self.set_out(node, 0, st)
@@ -527,9 +529,11 @@ class Analysis:
         st.values, st.values_src, st.zero = "learned", lay, False
         st.shape = self.embed_shape(s.shape, lay.config)
         st.dtype = "float32"
-        if (s.values == "ids" or _is_int(s.dtype)) and s.shape is not None and len(s.shape) == 2 \
-                and s.shape[1] is None and not s.masked:
-            st.padded = (lay, "variable-length token ids")
+        if s.shape is not None and len(s.shape) == 2:
+            st.time = Time(origin=(s.time.origin if s.time else lay.path), length=s.shape[1])
+            # an Embedding reads token ids whatever the Input's dtype (Input((None,)) is float32)
+            if s.shape[1] is None and not s.masked and s.mask != UNKNOWN and s.values != "unknown":
+                st.padded = (lay, "variable-length token ids")
         self.set_out(node, 0, st)
 
     def do_drop_silent(self, node: Node, ins, b, kw) -> None:
@@ -558,6 +562,10 @@ class Analysis:
             st.lost = None
             if self._runtime_lost(node, ins):
                 st.rt_lost = lay
+        elif any(isinstance(m, Mask) for m in masks) and self.keras_major == 2:
+            # tf.keras 2 _Merge.compute_mask ANDs the masks that exist: the mask survives
+            st.mask = next(m for m in masks if isinstance(m, Mask))
+            st.lost = None
         elif any(isinstance(m, Mask) for m in masks):
             m = next(m for m in masks if isinstance(m, Mask))
             st.mask = None

@@ -291,6 +291,8 @@ def resolve(class_name: str, config: dict, rank: int | None = None) -> Behaviour
         st = _int_tuple(cfg.get("strides", 1), 1)
         dil = _int_tuple(cfg.get("dilation_rate", 1), 1)
         b.mixes_time = None if ks is None else (ks[0] > 1 or (st is not None and st[0] > 1))
+        if cfg.get("padding") == "causal" and st is not None and st[0] == 1:
+            b.mixes_time = False  # a valid step only sees earlier steps: right padding cannot leak in
         del dil
     elif t == "pool":
         ps = _int_tuple(cfg.get("pool_size"), 1)

@@ -433,3 +433,51 @@ NEGATIVE = [
 ]
 
 ALL = {**POSITIVE, **{n: set() for n in NEGATIVE}}
+
+
+def mk101_float_input_ids():
+    """keras.Input((None,)) is float32, yet it carries token ids into the Embedding."""
+    keras, L, _ = _k()
+    return keras.Sequential([keras.Input((None,)), L.Embedding(20, 4), L.LSTM(4)])
+
+
+def mk101_textvectorization():
+    keras, L, _ = _k()
+    tv = L.TextVectorization(max_tokens=20)
+    tv.adapt(["a b c", "b c d e"])
+    i = keras.Input((1,), dtype="string")
+    x = L.Embedding(20, 4)(tv(i))
+    return keras.Model(i, L.GRU(2)(x))
+
+
+def ok_causal_conv_then_gap_masked_again():
+    """Causal Conv1D drops the mask but cannot leak right padding; re-masking is exact? No: the consumer
+    still needs a mask, so only an unmasked fixed-length head is correct here."""
+    keras, L, _ = _k()
+    return keras.Sequential([seq_input(10), L.Conv1D(4, 3, padding="causal"), L.LSTM(4)])
+
+
+def mk104_causal_conv():
+    keras, L, _ = _k()
+    return keras.Sequential([seq_input(), L.Masking(0.0), L.Conv1D(4, 3, padding="causal"), L.LSTM(4)])
+
+
+def mk104_positional_add():
+    """Token + position embeddings: Add of a masked and an unmasked input loses the mask (Keras 3)."""
+    keras, L, ops = _k()
+    i = ids_input(12)
+    tok = L.Embedding(20, 4, mask_zero=True)(i)
+    pos = L.Embedding(12, 4)(ops.arange(12)[None, :] * ops.ones_like(i))
+    x = L.Add()([tok, pos])
+    return keras.Model(i, L.GlobalAveragePooling1D()(x))
+
+
+POSITIVE.update({
+    "mk101_float_input_ids": {"MK101"},
+    "mk101_textvectorization": {"MK101"},
+    "mk104_causal_conv": {"MK104"},
+    "mk104_positional_add": {"MK104"},
+})
+NEGATIVE.append("ok_causal_conv_then_gap_masked_again")
+ALL.update({n: POSITIVE[n] for n in POSITIVE})
+ALL.update({n: set() for n in NEGATIVE})

@@ -56,7 +56,7 @@ def test_culprit_and_consumer_are_named(saved_models):
 def test_nested_model_layer_paths(saved_models, tmp_path):
     keras = pytest.importorskip("keras")
     L = keras.layers
-    inner = keras.Sequential([L.Conv1D(4, 1), L.Dense(4)], name="inner")
+    inner = keras.Sequential([L.Conv1D(4, 1, name="conv1d"), L.Dense(4)], name="inner")
     i = keras.Input((None, 3))
     x = L.Masking(0.0)(i)
     m = keras.Model(i, L.LSTM(2, name="lstm")(inner(x)))
