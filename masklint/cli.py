@@ -1,46 +1,44 @@
-"""The ``masklint`` command line (see shared/spec/cli.md for the contract)."""
+"""The ``masklint`` command line (contract: shared/spec/cli.md).
+
+``masklint PATH...`` with plain options is parsed here without importing click (click costs ~15 ms,
+more than half of linting a small model); anything else -- ``--help``, ``--version``, subcommands,
+unknown or invalid options -- goes to the click application in :mod:`masklint._click_app`, which
+shares :func:`run_check`. ``MASKLINT_NO_FASTPATH=1`` forces the click path (the tests compare both).
+"""
 from __future__ import annotations
 
-import json
 import os
 import sys
 
-import click
-
-from . import __version__
 from .findings import NAMES, RULES, SEVERITY_RANK, Finding
 
 FAIL_ON = ("info", "warning", "error", "never")
-SEV_COLOUR = {"error": "red", "warning": "yellow", "info": "cyan"}
+FORMATS = ("text", "json")
+SUBCOMMANDS = ("check", "rules", "rule")
 
 
-def _use_colour(stream) -> bool:
-    if os.environ.get("NO_COLOR"):
-        return False
-    if os.environ.get("FORCE_COLOR"):
-        return True
-    return hasattr(stream, "isatty") and stream.isatty()
+class UsageError(Exception):
+    pass
 
 
-def _parse_codes(values: tuple[str, ...], opt: str) -> list[str]:
+def parse_codes(values, opt: str) -> list[str]:
     """Codes, code prefixes (MK1) or rule names, comma- or space-separated."""
     out = []
     for v in values:
         for item in v.replace(",", " ").split():
-            item = item.strip()
-            if item.upper() == "ALL":
+            up = item.upper()
+            if up == "ALL":
                 out.append("MK")
-            elif item.upper().startswith("MK") and (item.upper() in RULES or any(
-                    c.startswith(item.upper()) for c in RULES)):
-                out.append(item.upper())
+            elif up.startswith("MK") and (up in RULES or any(c.startswith(up) for c in RULES)):
+                out.append(up)
             elif item in NAMES:
                 out.append(NAMES[item])
             else:
-                raise click.BadParameter(f"unknown rule code or name {item!r}", param_hint=opt)
+                raise UsageError(f"Invalid value for '{opt}': unknown rule code or name {item!r}")
     return out
 
 
-def _selected(code: str, select: list[str], ignore: list[str]) -> bool:
+def selected(code: str, select: list[str], ignore: list[str]) -> bool:
     if select and not any(code.startswith(s) for s in select):
         return False
     # the most specific matching prefix wins, like ruff
@@ -49,131 +47,94 @@ def _selected(code: str, select: list[str], ignore: list[str]) -> bool:
     return not (ign >= 0 and ign >= sel)
 
 
-def _location(f: Finding) -> str:
-    if f.line is not None:
-        return f"{f.path}:{f.line}:{f.column or 1}"
-    return f"{f.path}:{f.layer}" if f.layer else f.path
-
-
-def _format_text(f: Finding, colour: bool) -> str:
-    sev = f"[{f.severity}]"
-    code = f.code
-    if colour:
-        sev = click.style(sev, fg=SEV_COLOUR.get(f.severity))
-        code = click.style(code, bold=True)
-    line = f"{_location(f)}: {code} {sev} {f.message}"
-    if f.fix:
-        line += f" (fix: {f.fix})"
-    return line
-
-
-def _summary(findings: list[Finding], files: int, errors: int) -> str:
-    by = {s: 0 for s in ("error", "warning", "info")}
-    for f in findings:
-        by[f.severity] = by.get(f.severity, 0) + 1
-    n = len(findings)
-    files_txt = f"{files} file{'s' if files != 1 else ''} checked"
-    err_txt = f", {errors} file{'s' if errors != 1 else ''} could not be linted" if errors else ""
-    if not n:
-        return f"No findings; {files_txt}{err_txt}."
-    parts = ", ".join(f"{c} {s}{'s' if c != 1 else ''}" for s, c in by.items() if c)
-    return f"Found {n} finding{'s' if n != 1 else ''} ({parts}); {files_txt}{err_txt}."
-
-
-class _DefaultGroup(click.Group):
-    """``masklint PATH...`` runs ``check``; ``masklint rule X`` / ``masklint rules`` are subcommands."""
-
-    def parse_args(self, ctx, args):
-        if not args or args[0] not in self.commands:
-            if not (args and args[0] in ("--help", "-h", "--version")):
-                args = ["check", *args]
-        return super().parse_args(ctx, args)
-
-
-@click.group(cls=_DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="masklint")
-def cli():
-    """masklint: a linter for Keras masking and padding mistakes.
-
-    \b
-    masklint PATH...        lint saved models (.keras, .h5, .hdf5, model .json) and directories
-    masklint rules          list the rules
-    masklint rule CODE      show one rule's document
-    """
-
-
-@cli.command("check")
-@click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="Output format.")
-@click.option("--fail-on", type=click.Choice(FAIL_ON), default="warning", show_default=True,
-              help="Lowest severity that makes the exit code 1.")
-@click.option("--select", multiple=True, help="Only report these codes, prefixes or names (comma-separated).")
-@click.option("--ignore", multiple=True, help="Do not report these codes, prefixes or names (comma-separated).")
-@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings (still 2 on errors).")
-@click.option("--debug", is_flag=True, help="Show tracebacks for internal errors.")
-def check(paths, fmt, fail_on, select, ignore, exit_zero, debug):
-    """Lint PATHS (default: the current directory)."""
+def run_check(paths, fmt="text", fail_on="warning", select=(), ignore=(), exit_zero=False, debug=False) -> int:
+    """Lint ``paths``, print the report, return the exit code (0, 1 or 2)."""
+    from .output import format_json, format_text, summary, use_colour
     from .runner import lint_paths
 
-    sel = _parse_codes(select, "--select")
-    ign = _parse_codes(ignore, "--ignore")
+    sel = parse_codes(select, "--select")
+    ign = parse_codes(ignore, "--ignore")
     res = lint_paths(list(paths) or ["."], debug=debug)
-    findings = [f for f in res.findings if _selected(f.code, sel, ign)]
+    findings = [f for f in res.findings if selected(f.code, sel, ign)]
     findings.sort(key=Finding.sort_key)
-    out = click.get_text_stream("stdout")
+    out = sys.stdout
     if fmt == "json":
-        click.echo(json.dumps([f.to_json() for f in findings], indent=2))
+        out.write(format_json(findings) + "\n")
     else:
-        colour = _use_colour(out)
+        colour = use_colour(out)
         for f in findings:
-            click.echo(_format_text(f, colour), color=colour)
-        click.echo(_summary(findings, res.files, len(res.errors)))
+            out.write(format_text(f, colour) + "\n")
+        out.write(summary(findings, res.files, len(res.errors)) + "\n")
+    out.flush()
     for path, reason in res.errors:
-        click.echo(f"masklint: error: {path}: {reason}", err=True)
+        sys.stderr.write(f"masklint: error: {path}: {reason}\n")
     if res.errors:
-        sys.exit(2)
+        return 2
     if exit_zero or fail_on == "never":
-        sys.exit(0)
+        return 0
     threshold = SEVERITY_RANK[fail_on]
-    sys.exit(1 if any(SEVERITY_RANK[f.severity] >= threshold for f in findings) else 0)
+    return 1 if any(SEVERITY_RANK[f.severity] >= threshold for f in findings) else 0
 
 
-@cli.command("rules")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def rules_cmd(fmt):
-    """List every rule: code, name, severity, summary."""
-    if fmt == "json":
-        click.echo(json.dumps([{"code": r.code, "name": r.name, "severity": r.severity, "summary": r.summary}
-                               for r in RULES.values()], indent=2))
-        return
-    for r in RULES.values():
-        click.echo(f"{r.code}  {r.name:<26} {r.severity:<8} {r.summary}")
+_VALUE_OPTS = {"--format": ("fmt", FORMATS), "--fail-on": ("fail_on", FAIL_ON), "--select": ("select", None),
+               "--ignore": ("ignore", None)}
+_FLAG_OPTS = {"--exit-zero": "exit_zero", "--debug": "debug"}
 
 
-@cli.command("rule")
-@click.argument("code")
-def rule_cmd(code):
-    """Print the document of rule CODE (a code like MK104 or a name like mask-dropped)."""
-    from .docs import rule_doc
-
-    c = code.upper() if code.upper() in RULES else NAMES.get(code)
-    if c is None:
-        raise click.BadParameter(f"unknown rule {code!r}", param_hint="CODE")
-    click.echo(rule_doc(c))
+def fast_parse(argv: list[str]):
+    """kwargs for :func:`run_check` when argv is a plain lint call, else None (use click)."""
+    if os.environ.get("MASKLINT_NO_FASTPATH"):
+        return None
+    kw = {"paths": [], "select": [], "ignore": []}
+    i = 0
+    only_paths = False
+    while i < len(argv):
+        a = argv[i]
+        if only_paths or not a.startswith("-") or a == "-":
+            if not kw["paths"] and not only_paths and a in SUBCOMMANDS:
+                return None
+            kw["paths"].append(a)
+        elif a == "--":
+            only_paths = True
+        elif a in _FLAG_OPTS:
+            kw[_FLAG_OPTS[a]] = True
+        else:
+            name, _, value = a.partition("=")
+            if name not in _VALUE_OPTS:
+                return None
+            if not _:
+                i += 1
+                if i >= len(argv):
+                    return None
+                value = argv[i]
+            key, choices = _VALUE_OPTS[name]
+            if choices is not None:
+                if value not in choices:
+                    return None
+                kw[key] = value
+            else:
+                kw[key].append(value)
+        i += 1
+    try:
+        parse_codes(kw["select"], "--select")
+        parse_codes(kw["ignore"], "--ignore")
+    except UsageError:
+        return None
+    return kw
 
 
 def main(argv=None, prog_name="masklint"):
+    args = sys.argv[1:] if argv is None else list(argv)
+    kw = fast_parse(args)
     try:
-        cli.main(args=argv, prog_name=prog_name, standalone_mode=False)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        click.echo("masklint: aborted", err=True)
-        sys.exit(2)
-    except click.ClickException as exc:
-        click.echo(f"masklint: error: {exc.format_message()}", err=True)
-        sys.exit(2)
+        if kw is not None:
+            code = run_check(**kw)
+        else:
+            from ._click_app import click_main
+
+            code = click_main(args, prog_name)
     except KeyboardInterrupt:
-        sys.exit(130)
-    sys.exit(0)
+        code = 130
+    except BrokenPipeError:
+        code = 0
+    sys.exit(code)

@@ -95,6 +95,8 @@ def make_layer(entry: Any, prefix: str, depth: int) -> Layer:
         kind = MODEL
     layer = Layer(name=name, path=prefix + name, class_name=cls, module=module, registered_name=reg,
                   config=cfg, kind=kind)
+    if isinstance(entry.get("build_config"), dict):
+        layer.build_config = entry["build_config"]
     if kind == MODEL:
         layer.graph = build_graph(entry, prefix=layer.path + "/", depth=depth + 1, name=name)
     for key in ("layer", "backward_layer"):
@@ -331,6 +333,10 @@ def _build_sequential(cfg, layers, prefix, depth, gname) -> Graph:
     for lay in made:
         if lay.kind == INPUT:
             continue
+        # a built layer records its input shape: that is the previous layer's output shape
+        bc = lay.build_config
+        if prev.shape is None and isinstance(bc, dict):
+            prev.shape = _shape(bc.get("input_shape"))
         node = Node(lay, args=[prev])
         g.nodes.append(node)
         prev = node.output(0)

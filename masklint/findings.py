@@ -1,13 +1,13 @@
 """Findings and the rule registry (codes, names, severities: fixed by the rule catalogue)."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from ._record import factory, record
 
 SEVERITIES = ("info", "warning", "error")
 SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
 
 
-@dataclass(frozen=True)
+@record
 class Rule:
     code: str
     name: str
@@ -41,7 +41,7 @@ RULES: dict[str, Rule] = {r.code: r for r in (
 NAMES = {r.name: r.code for r in RULES.values()}
 
 
-@dataclass
+@record
 class Finding:
     code: str
     message: str
@@ -53,7 +53,7 @@ class Finding:
     consumer: str | None = None
     source: str = "model"
     severity: str = ""
-    extra: dict = field(default_factory=dict)
+    extra: dict = factory(dict)
 
     def __post_init__(self):
         if not self.severity:

@@ -9,36 +9,36 @@ mistake gives one finding however many consumers it breaks; the first consumer r
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from ._record import factory, record, replace
 
 from . import knowledge as K
 from .ir import INPUT, MODEL, OP, Graph, Layer, Node, Tensor
 
 
-@dataclass(eq=False)
+@record
 class Issue:
     code: str
     culprit: Layer
     consumer: str | None = None
-    detail: dict = field(default_factory=dict)
+    detail: dict = factory(dict)
 
     def reach(self, consumer: str | None) -> None:
         if self.consumer is None and consumer:
             self.consumer = consumer
 
 
-@dataclass(eq=False)
+@record
 class Mask:
     origin: Layer  # the layer that created the mask
     kind: str = "seq"  # "seq" (batch, time) | "sample" (batch,) | "highrank" (batch, time, more...)
-    issues: list = field(default_factory=list)  # pending issues that name this mask's first consumer
+    issues: list = factory(list)  # pending issues that name this mask's first consumer
     consumer: str | None = None  # the first layer (or "loss") that used this mask
 
 
 UNKNOWN = "unknown"  # mask state after a layer masklint cannot analyse
 
 
-@dataclass(eq=False)
+@record
 class Lost:
     origin: Layer  # who created the mask that was lost
     at: Layer  # who dropped it
@@ -46,7 +46,7 @@ class Lost:
     issue: Issue | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Time:
     """The time axis (axis 1) of a tensor: where it came from and its length."""
 
@@ -55,7 +55,7 @@ class Time:
     head: Layer | None = None  # a layer that made a new time axis matching a masked one (RepeatVector)
 
 
-@dataclass
+@record
 class State:
     shape: tuple | None = None
     dtype: str | None = None
@@ -485,8 +485,10 @@ class Analysis:
         # shapes and time axis
         if name in ("Embedding", "ReversibleEmbedding"):
             return self.do_embedding_nomask(node, s, st)
-        if b.time in ("gpool", "flatten", "encode") or (b.time == "rnn"):
+        if b.time in ("gpool", "flatten", "encode", "rnn", "other"):
             st.time = None
+        if name == "Lambda":
+            mixes = self.lambda_reads_time(node, s)
         if b.time == "reshape":
             mixes, st.shape, keeps = self.reshape_effect(s, lay)
             if not keeps:
@@ -735,13 +737,28 @@ class Analysis:
             return True, out, False
         return None, out, False
 
+    def lambda_reads_time(self, node: Node, s: State) -> bool | None:
+        """A Lambda without ``mask=`` that removes the time axis of a masked sequence (``t[:, -1]``,
+        a mean over time...) reads padded steps -- unless its function takes the mask itself."""
+        out = node.outputs.get(0)
+        if not s.masked or out is None or out.shape is None or s.shape is None or len(s.shape) < 3:
+            return None
+        if len(out.shape) >= len(s.shape):
+            return None
+        mentions = K.lambda_mentions_mask(node.layer.config.get("function"))
+        return True if mentions is False else None
+
     def check_time_change(self, node: Node, s: State, lay: Layer) -> None:
         out = node.outputs.get(0)
         if out is None or out.shape is None or s.shape is None:
             return
         if len(out.shape) >= 2 and len(s.shape) >= 2 and isinstance(out.shape[1], int) and isinstance(s.shape[1], int) \
                 and out.shape[1] != s.shape[1]:
-            self.issue("MK108", lay, None, why="time_change", t_in=s.shape[1], t_out=out.shape[1])
+            if K.is_identity_mask_fn(lay.config.get("mask")):
+                self.issue("MK108", lay, None, why="time_change", t_in=s.shape[1], t_out=out.shape[1])
+            else:  # the mask function may slice the mask the same way: masklint cannot read it
+                self.issue("MK001", lay, None, why="lambda_time_change", t_in=s.shape[1], t_out=out.shape[1],
+                           origin=s.mask.origin.path)
 
     # -- model outputs ------------------------------------------------------------------------
     def check_output(self, t: Tensor, st: State) -> None:

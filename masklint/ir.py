@@ -7,7 +7,7 @@ layers in ``inner``. Tensors are edges: a :class:`Tensor` is output ``index`` of
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from ._record import factory, record
 from typing import Any
 
 # Layer kinds
@@ -17,17 +17,18 @@ INPUT = "input"  # an InputLayer, or the implicit input of a Sequential
 MODEL = "model"  # a nested Sequential/Functional model
 
 
-@dataclass(eq=False)
+@record
 class Layer:
     name: str
     path: str
     class_name: str
     module: str | None = None
     registered_name: str | None = None
-    config: dict = field(default_factory=dict)
+    config: dict = factory(dict)
     kind: str = LAYER
-    inner: list["Layer"] = field(default_factory=list)
+    inner: list["Layer"] = factory(list)
     graph: "Graph | None" = None
+    build_config: dict | None = None  # Keras 3 `build_config` (holds the input shape once built)
     # where the layer is built in source code (filled by the source front end)
     line: int | None = None
     column: int | None = None
@@ -46,7 +47,7 @@ class Layer:
         return f"Layer({self.path!r}, {self.class_name})"
 
 
-@dataclass(eq=False)
+@record
 class Tensor:
     node: "Node"
     index: int
@@ -61,15 +62,15 @@ class Tensor:
         return f"Tensor({self.node.layer.path}[{self.index}], {self.shape})"
 
 
-@dataclass(eq=False)
+@record
 class Node:
     layer: Layer
-    args: list[Tensor] = field(default_factory=list)  # data tensors, flattened in call order
-    tensor_kwargs: dict[str, list[Tensor]] = field(default_factory=dict)  # e.g. value=, initial_state=
-    masks: dict[str, list[Tensor | None]] = field(default_factory=dict)  # recorded mask kwargs
-    consts: list[Any] = field(default_factory=list)  # non-tensor positional args (ops)
-    kwargs: dict[str, Any] = field(default_factory=dict)  # non-tensor kwargs
-    outputs: dict[int, Tensor] = field(default_factory=dict)
+    args: list[Tensor] = factory(list)  # data tensors, flattened in call order
+    tensor_kwargs: dict[str, list[Tensor]] = factory(dict)  # e.g. value=, initial_state=
+    masks: dict[str, list[Tensor | None]] = factory(dict)  # recorded mask kwargs
+    consts: list[Any] = factory(list)  # non-tensor positional args (ops)
+    kwargs: dict[str, Any] = factory(dict)  # non-tensor kwargs
+    outputs: dict[int, Tensor] = factory(dict)
     plumbing: bool = False  # an op that only computes a mask fed to `mask=` kwargs
 
     def output(self, index: int = 0) -> Tensor:
@@ -83,14 +84,14 @@ class Node:
         return self.layer.path
 
 
-@dataclass(eq=False)
+@record
 class Graph:
     name: str
     path: str  # "" for the top level, "outer/" prefix style otherwise
     kind: str  # "functional" or "sequential"
-    nodes: list[Node] = field(default_factory=list)
-    inputs: list[Tensor] = field(default_factory=list)
-    outputs: list[Tensor] = field(default_factory=list)
+    nodes: list[Node] = factory(list)
+    inputs: list[Tensor] = factory(list)
+    outputs: list[Tensor] = factory(list)
 
     def walk_layers(self):
         """Every layer of this graph and of nested graphs and wrappers, depth first."""
@@ -111,7 +112,7 @@ def _walk_layer(lay: Layer):
         yield from lay.graph.walk_layers()
 
 
-@dataclass
+@record
 class ModelIR:
     """A model as the rules see it: the top-level graph plus where it came from."""
 

@@ -40,10 +40,10 @@ Conv kernel sizes, normalization axes, Bidirectional ``merge_mode``) is resolved
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from ._record import record
 
 
-@dataclass(frozen=True)
+@record
 class Spec:
     mask: str
     time: str = "step"
@@ -223,7 +223,7 @@ TF_POSITIONAL = {"__operators__.getitem", "strided_slice", "gather", "slice", "r
 TF_REDUCE_PREFIX = ("math.reduce_", "reduce_")
 
 
-@dataclass
+@record
 class Behaviour:
     """What one layer (with its arguments) does; produced by :func:`resolve`."""
 
@@ -382,22 +382,67 @@ def op_mixes_time(class_name: str, config: dict, consts: list, kwargs: dict, ran
     return False, "elementwise"
 
 
+def _is_ellipsis(k) -> bool:
+    return k == "..." or (isinstance(k, dict) and k.get("class_name") == "__ellipsis__")
+
+
 def _getitem_time(key) -> bool | None:
     """Does ``x[key]`` pick or shift positions along axis 1?"""
     if key is None:
         return None
     items = key if isinstance(key, list) else [key]
+    if items and _is_ellipsis(items[0]):
+        return False if len(items) <= 2 else None  # x[..., k] indexes the last axis only
     if len(items) < 2:
         return False
     k = items[1]
+    if _is_ellipsis(k):
+        return False
     if isinstance(k, dict) and k.get("class_name") == "__slice__":
         c = k.get("config", {}) or {}
         return not (c.get("start") is None and c.get("stop") is None and c.get("step") in (None, 1))
     if isinstance(k, int) and not isinstance(k, bool):
         return True
-    if k is None or k == "...":
+    if k is None:
         return False
     return None
+
+
+# --- Lambda functions: read as data, never unmarshalled or run --------------------------------
+#: marshalled ``co_code`` of ``lambda inputs, mask: mask`` (3.11/3.12, and <= 3.10): the identity mask.
+#: Matched as bytes: the code object is never unmarshalled.
+_IDENTITY_MASK_CODES = (b"\x06\x00\x00\x00\x97\x00\x7c\x01\x53\x00", b"\x04\x00\x00\x00\x7c\x01\x53\x00")
+
+
+def lambda_code_bytes(fn) -> bytes | None:
+    """The base64-decoded marshal bytes of a serialized ``__lambda__`` (or Keras 2 list form)."""
+    code = None
+    if isinstance(fn, dict) and fn.get("class_name") == "__lambda__" and isinstance(fn.get("config"), dict):
+        code = fn["config"].get("code")
+    elif isinstance(fn, list) and fn and isinstance(fn[0], str):
+        code = fn[0]
+    if not isinstance(code, str) or len(code) > 1 << 20:
+        return None
+    import binascii
+
+    try:
+        return binascii.a2b_base64(code)
+    except (ValueError, TypeError, binascii.Error):
+        return None
+
+
+def lambda_mentions_mask(fn) -> bool | None:
+    """Whether a serialized Lambda function has a name ``mask`` (a mask argument); None if unreadable."""
+    raw = lambda_code_bytes(fn)
+    return None if raw is None else (b"mask" in raw)
+
+
+def is_identity_mask_fn(fn) -> bool:
+    """``mask=lambda inputs, mask: mask``: the mask passes unchanged, whatever the function does."""
+    raw = lambda_code_bytes(fn)
+    if raw is None:
+        return False
+    return any(t + c in raw for c in _IDENTITY_MASK_CODES for t in (b"\x73", b"\xf3"))
 
 
 def bad_mask_value(value, input_dtype: str | None) -> str | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 import zipfile
-from dataclasses import dataclass
+from ._record import record
 
 from .errors import LintError
 
@@ -22,7 +22,7 @@ HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 LFS_MAGIC = b"version https://git-lfs.github.com/spec/"
 
 
-@dataclass
+@record
 class ModelFile:
     path: str
     format: str  # "keras", "h5" or "json"

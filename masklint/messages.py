@@ -26,7 +26,12 @@ def render(iss: Issue, path: str, source: str = "model") -> Finding:
     code = iss.code
     consumer = iss.consumer
     fix = None
-    if code == "MK001":
+    if code == "MK001" and d.get("why") == "lambda_time_change":
+        msg = (f"Lambda {name} changes the time length from {d.get('t_in')} to {d.get('t_out')} and passes the "
+               f"mask from {_q(d.get('origin'))} through its own mask function, which masklint cannot read: "
+               f"the mask must be sliced the same way or the next mask consumer fails")
+        fix = "check that the mask function slices the mask like the data (run `masklint probe` to confirm)"
+    elif code == "MK001":
         msg = (f"{cls} {name} ({d.get('why')}) receives the mask from {_q(d.get('origin'))}; masklint does not "
                f"know whether it keeps, uses or drops it, so it assumed nothing and checks downstream of it "
                f"are off")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
-from dataclasses import dataclass, field
+from ._record import factory, record
 
 from .errors import LintError
 from .findings import Finding
@@ -13,10 +13,10 @@ SKIP_DIRS = {".git", ".hg", ".svn", "__pycache__", "node_modules", "site-package
              ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", "build", "dist", ".eggs", ".ipynb_checkpoints"}
 
 
-@dataclass
+@record
 class RunResult:
-    findings: list[Finding] = field(default_factory=list)
-    errors: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    findings: list[Finding] = factory(list)
+    errors: list[tuple[str, str]] = factory(list)  # (path, reason)
     files: int = 0
 
 

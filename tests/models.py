@@ -481,3 +481,41 @@ POSITIVE.update({
 NEGATIVE.append("ok_causal_conv_then_gap_masked_again")
 ALL.update({n: POSITIVE[n] for n in POSITIVE})
 ALL.update({n: set() for n in NEGATIVE})
+
+
+def mk104_ellipsis_slice():
+    """x[..., :2] slices features only: the op drops the mask (MK104), it reads no time positions."""
+    keras, L, _ = _k()
+    i = seq_input()
+    x = L.Masking(0.0)(i)
+    x = L.LSTM(4, return_sequences=True)(x)
+    return keras.Model(i, L.GlobalAveragePooling1D()(x[..., :2]))
+
+
+def mk107_lambda_last_step():
+    keras, L, _ = _k()
+    i = ids_input()
+    x = L.Embedding(20, 4, mask_zero=True)(i)
+    x = L.LSTM(4, return_sequences=True)(x)
+    x = L.Lambda(lambda t: t[:, -1])(x)
+    return keras.Model(i, L.Dense(1)(x))
+
+
+def ok_lambda_with_mask_argument_reduces_time():
+    """A Lambda whose function takes the mask can reduce over time correctly: not flagged."""
+    keras, L, ops = _k()
+
+    def masked_mean(t, mask=None):
+        m = ops.cast(mask, t.dtype)[..., None]
+        return ops.sum(t * m, axis=1) / ops.maximum(ops.sum(m, axis=1), 1.0)
+
+    i = ids_input()
+    x = L.Embedding(20, 4, mask_zero=True)(i)
+    x = L.Lambda(lambda t, mask=None: masked_mean(t, mask), output_shape=(4,))(x)
+    return keras.Model(i, L.Dense(1)(x))
+
+
+POSITIVE.update({"mk104_ellipsis_slice": {"MK104"}, "mk107_lambda_last_step": {"MK107"}})
+NEGATIVE.append("ok_lambda_with_mask_argument_reduces_time")
+ALL.update({n: POSITIVE[n] for n in POSITIVE})
+ALL.update({n: set() for n in NEGATIVE})
