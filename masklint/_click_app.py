@@ -77,7 +77,9 @@ def rule_cmd(code):
 
 def click_main(args, prog_name="masklint") -> int:
     try:
-        cli.main(args=args, prog_name=prog_name, standalone_mode=False)
+        rv = cli.main(args=args, prog_name=prog_name, standalone_mode=False)
+        # without standalone mode click returns an Exit's code instead of raising it
+        return rv if isinstance(rv, int) and not isinstance(rv, bool) else 0
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.exceptions.Abort:
@@ -86,4 +88,3 @@ def click_main(args, prog_name="masklint") -> int:
     except click.ClickException as exc:
         click.echo(f"masklint: error: {exc.format_message()}", err=True)
         return 2
-    return 0

@@ -467,7 +467,7 @@ class Analysis:
     def check_rnn_mask_rank(self, s: State, lay: Layer) -> None:
         m = s.mask
         if isinstance(m, Mask) and m.kind == "highrank" and m.origin.class_name == "Masking":
-            if K.canonical(lay.class_name) in K.CONVLSTM_CLASSES or True:
+            if K.canonical(lay.class_name) in K.CONVLSTM_CLASSES:
                 iss = self.issue("MK105", m.origin, lay.path, why="masking_highrank", rank=None,
                                  consumer_class=lay.class_name)
                 if iss not in m.issues:

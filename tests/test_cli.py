@@ -149,3 +149,33 @@ def test_default_path_is_cwd(tmp_path, ext):
     (tmp_path / "m.keras").write_bytes(open(src, "rb").read())
     r = run_cli(cwd=str(tmp_path))
     assert r.returncode == 0 and "1 file checked" in r.stdout
+
+
+@pytest.mark.parametrize("args", [
+    [],
+    ["examples/models"],
+    ["examples/models", "--format", "json"],
+    ["examples/models", "--format=json", "--select", "MK1", "--ignore=MK102"],
+    ["--fail-on", "error", "tests/fixtures/keras2"],
+    ["tests/fixtures/keras2", "--select", "missing-mask,MK104", "--exit-zero"],
+    ["--", "examples/models/fixed_ex3_mask_zero.keras"],
+    ["examples/models", "--select", "MK999"],
+    ["examples/models", "--format", "xml"],
+    ["nope.keras", "examples/models"],
+])
+def test_fast_path_and_click_path_agree(args):
+    """Plain lint calls skip the click import; both paths must behave identically."""
+    fast = run_cli(*args)
+    slow = run_cli(*args, env={"MASKLINT_NO_FASTPATH": "1"})
+    assert (fast.returncode, fast.stdout) == (slow.returncode, slow.stdout)
+    assert fast.stderr.splitlines()[:1] == slow.stderr.splitlines()[:1] or (
+        fast.returncode == 2 and slow.returncode == 2)
+
+
+def test_rule_docs_ship_in_the_package():
+    from masklint.docs import doc_path
+    from masklint.findings import RULES
+
+    for code in RULES:
+        p = doc_path(code)
+        assert p is not None and os.path.basename(os.path.dirname(p)) == "rules_docs"
