@@ -12,7 +12,8 @@ separate subprocess (so the timing process never imports TensorFlow) and cached 
 ``bench/results/models/`` (git-ignored).  Each command is one fresh subprocess; its wall-clock time
 (``time.perf_counter`` around ``subprocess.run``) is recorded.  Every command gets one untimed
 warm-up run, then N timed runs; the commands of one model are run round-robin so drift on the
-machine affects all of them alike.  Results: a Markdown table on stdout and in
+machine affects all of them alike (shuffled order in each round); load_model runs in a block of its
+own after them.  Results: a Markdown table on stdout and in
 ``bench/results/static.md``, raw numbers in ``bench/results/static.json``.
 """
 from __future__ import annotations
@@ -23,12 +24,18 @@ import importlib.metadata as _md
 import json
 import os
 import platform
+import random
 import statistics
 import subprocess
 import sys
 import time
 import zipfile
 from pathlib import Path
+
+try:
+    import resource
+except ImportError:  # not on Windows
+    resource = None
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -42,6 +49,7 @@ LOAD_MODEL_FOR = ("small", "chain_1000", "chain_3000")
 LOAD_MODEL_OPTIONAL = {"chain_3000"}
 LOAD_MODEL_LIMIT_S = 60.0
 LINEARITY_NS = (100, 1000, 3000)
+COOL_DOWN_S = 2.0  # pause after the load_model block before the next model's commands
 
 # Targets (see bench/README.md).
 TARGET_SPEEDUP_VS_LOAD = 50.0   # masklint >= 50x faster than load_model
@@ -111,24 +119,36 @@ class CommandFailed(RuntimeError):
     pass
 
 
-def _run_once(argv: list[str], env: dict, ok_codes: tuple[int, ...], timeout: float | None) -> float:
+def _children_cpu() -> float:
+    if resource is None:
+        return 0.0
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+def _run_once(argv: list[str], env: dict, ok_codes: tuple[int, ...], timeout: float | None) -> tuple[float, float]:
+    """(wall seconds, CPU seconds user+sys of the child and its threads) of one subprocess run."""
+    c0 = _children_cpu()
     t0 = time.perf_counter()
     proc = subprocess.run(argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                           stderr=subprocess.PIPE, timeout=timeout)
     dt = time.perf_counter() - t0
+    cpu = _children_cpu() - c0
     if proc.returncode not in ok_codes:
         tail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-5:]
         raise CommandFailed(f"{argv!r} exited {proc.returncode}: " + " | ".join(tail))
-    return dt
+    return dt, cpu
 
 
-def _stats(samples: list[float]) -> dict:
+def _stats(samples: list[float], cpu: list[float]) -> dict:
     return {
         "median_s": statistics.median(samples),
         "min_s": min(samples),
         "max_s": max(samples),
         "runs": len(samples),
         "samples_s": samples,
+        "cpu_median_s": statistics.median(cpu) if resource is not None else None,
+        "cpu_samples_s": cpu if resource is not None else None,
     }
 
 
@@ -138,7 +158,7 @@ def _time_round_robin(cmds: dict[str, dict], runs: int, env: dict, log) -> dict[
     out: dict[str, dict] = {}
     for key, c in cmds.items():
         try:
-            warm = _run_once(c["argv"], env, c["ok"], c.get("warmup_timeout"))
+            warm, _ = _run_once(c["argv"], env, c["ok"], c.get("warmup_timeout"))
         except subprocess.TimeoutExpired:
             out[key] = {"skipped": f"warm-up exceeded {c['warmup_timeout']:.0f} s"}
             log(f"    {key}: skipped (warm-up > {c['warmup_timeout']:.0f} s)")
@@ -148,12 +168,20 @@ def _time_round_robin(cmds: dict[str, dict], runs: int, env: dict, log) -> dict[
             log(f"    {key}: skipped (warm-up {warm:.1f} s > {c['limit_s']:.0f} s)")
             continue
         log(f"    {key}: warm-up {warm * 1e3:.0f} ms")
-        active[key] = {"samples": [], "warmup_s": warm, **c}
+        active[key] = {"samples": [], "cpu": [], "warmup_s": warm, **c}
+    rng = random.Random(0)
+    keys = list(active)
     for r in range(runs):
-        for key, c in active.items():
-            c["samples"].append(_run_once(c["argv"], env, c["ok"], None))
+        # each round runs every command once, in a shuffled order, so that periodic disturbances on
+        # the machine cannot line up with one command's slot
+        rng.shuffle(keys)
+        for key in keys:
+            c = active[key]
+            wall, cpu = _run_once(c["argv"], env, c["ok"], None)
+            c["samples"].append(wall)
+            c["cpu"].append(cpu)
     for key, c in active.items():
-        out[key] = {**_stats(c["samples"]), "warmup_s": c["warmup_s"], "argv": c["argv"]}
+        out[key] = {**_stats(c["samples"], c["cpu"]), "warmup_s": c["warmup_s"], "argv": c["argv"]}
         log(f"    {key}: median {out[key]['median_s'] * 1e3:.1f} ms "
             f"(min {out[key]['min_s'] * 1e3:.1f}, max {out[key]['max_s'] * 1e3:.1f})")
     return out
@@ -191,15 +219,21 @@ def _markdown(data: dict) -> str:
     startup = data["python_startup"]
     lines = []
     lines.append(f"Environment: {env['cpu']} ({env['cpus']} CPUs), {env['platform']}, Python {env['python']}, "
-                 f"keras {env['keras']}, tensorflow {env['tensorflow']}, masklint {env['masklint']}; "
+                 f"keras {env['keras']}, tensorflow {env['tensorflow']}, masklint {env['masklint']} "
+                 f"(git {env.get('git_revision') or '?'}, sources {env['masklint_source_sha256']}"
+                 f"{', CHANGED DURING THE RUN' if env['masklint_source_changed_during_run'] else ''}); "
                  f"{data['runs']} timed runs after 1 warm-up, {data['date']}.")
+    if env.get("loadavg_before"):
+        lines.append(f"1-minute load average: {env['loadavg_before'][0]:.2f} before, "
+                     f"{env['loadavg_after'][0]:.2f} after the run.")
     lines.append("")
     lines.append("Times in ms: median (min–max) of whole-process wall clock.  "
-                 f"Python startup (`python -c pass`): {_triple(startup)} ms.")
+                 f"Python startup (`python -c pass`, all models' runs pooled): {_triple(startup)} ms.  "
+                 "(a)/(c) paired: median over rounds of masklint/floor, each pair run back to back.")
     lines.append("")
     lines.append("| model | layers | config.json | masklint (a) | load_model (b) | zip+json floor (c) "
-                 "| (b)/(a) | (a)/(c) |")
-    lines.append("|---|---:|---:|---:|---:|---:|---:|---:|")
+                 "| (b)/(a) | (a)/(c) | (a)/(c) paired |")
+    lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for m in data["models"]:
         a, b, c = m["masklint"], m.get("load_model"), m["floor"]
         rb = f"{b['median_s'] / a['median_s']:.0f}x" if b and "median_s" in b else "—"
@@ -207,12 +241,24 @@ def _markdown(data: dict) -> str:
         size = m["config_json_bytes"]
         size_txt = f"{size / 1024:,.1f} KiB" if size >= 1024 else f"{size} B"
         lines.append(f"| {m['name']} | {m['layers']:,} | {size_txt} | {_triple(a)} | {_triple(b)} | "
-                     f"{_triple(c)} | {rb} | {rc} |")
+                     f"{_triple(c)} | {rb} | {rc} | {m['ratio_masklint_over_floor_paired']:.2f}x |")
     lines.append("")
+    if resource is not None:
+        lines.append("CPU time (user+sys, all threads), median ms — excludes time spent waiting for a core, "
+                     f"not a slowed-down core; `python -c pass`: {_ms(startup['cpu_median_s'])}:")
+        lines.append("")
+        lines.append("| model | masklint (a) | load_model (b) | floor (c) | (a)/(c) |")
+        lines.append("|---|---:|---:|---:|---:|")
+        for m in data["models"]:
+            a, b, c = m["masklint"], m.get("load_model"), m["floor"]
+            bc = _ms(b["cpu_median_s"]) if b and "cpu_median_s" in b else "—"
+            lines.append(f"| {m['name']} | {_ms(a['cpu_median_s'])} | {bc} | {_ms(c['cpu_median_s'])} | "
+                         f"{a['cpu_median_s'] / c['cpu_median_s']:.2f}x |")
+        lines.append("")
     lin = data["linearity"]
     if lin["points"]:
         per = ", ".join(f"N={p['n']}: {p['us_per_layer']:.1f} µs/layer" for p in lin["points"])
-        lines.append(f"Linearity — (masklint median − Python startup) / layers: {per}.")
+        lines.append(f"Linearity — (masklint median − Python startup median of the same model) / layers: {per}.")
         if lin.get("marginal"):
             mg = ", ".join(f"{p['from']}→{p['to']}: {p['us_per_layer']:.1f} µs/layer" for p in lin["marginal"])
             lines.append(f"Marginal cost per added layer (difference of masklint medians between chains): {mg}.")
@@ -233,6 +279,31 @@ def _version(dist: str) -> str:
         return _md.version(dist)
     except _md.PackageNotFoundError:
         return "?"
+
+
+def _git_revision() -> str | None:
+    try:
+        out = subprocess.run(["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
+                             capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None
+
+
+def _source_digest() -> str:
+    """sha256 over masklint's Python sources, to tie the numbers to the code that produced them."""
+    import hashlib
+    h = hashlib.sha256()
+    for f in sorted((ROOT / "masklint").rglob("*.py")):
+        h.update(str(f.relative_to(ROOT)).encode() + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()[:16]
+
+
+def _loadavg() -> list[float] | None:
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except (OSError, AttributeError):
+        return None
 
 
 def _cpu_name() -> str:
@@ -257,6 +328,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--venv", default=str(ROOT / ".venv"),
                     help="virtual environment with masklint and Keras (default: <repo>/.venv)")
     ap.add_argument("--rebuild", action="store_true", help="rebuild the cached models")
+    ap.add_argument("--no-load-model", action="store_true",
+                    help="skip the (slow) load_model baseline, e.g. while iterating on masklint vs. the floor")
     ap.add_argument("--out", default=str(RESULTS), help="directory for static.md / static.json")
     ap.add_argument("--_build", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -295,9 +368,10 @@ def main(argv: list[str] | None = None) -> int:
     for var in ("PYTHONDONTWRITEBYTECODE", "PYTHONPROFILEIMPORTTIME", "PYTHONVERBOSE", "PYTHONDEVMODE"):
         env.pop(var, None)
 
-    log("timing python startup ...")
-    startup = _time_round_robin({"python -c pass": {"argv": [python, "-c", "pass"], "ok": (0,)}},
-                                runs, env, log)["python -c pass"]
+    digest_before = _source_digest()
+    load_before = _loadavg()
+    if load_before and load_before[0] > 0.5:
+        log(f"warning: 1-minute load average is {load_before[0]:.2f}; other work on this machine skews the timings")
 
     models = []
     for name in names:
@@ -308,15 +382,22 @@ def main(argv: list[str] | None = None) -> int:
         n_layers = len(cfg["config"]["layers"])
         log(f"{name}: {n_layers} layers, config.json {len(raw)} bytes, file {os.path.getsize(path)} bytes")
         cmds = {
+            # Python startup is timed in every model's round-robin, next to the commands it is
+            # subtracted from, so that slow phases of the machine cancel out.
+            "startup": {"argv": [python, "-c", "pass"], "ok": (0,)},
             "masklint": {"argv": [masklint, path], "ok": (0, 1)},
             "floor": {"argv": [python, "-c", FLOOR_SNIPPET.format(path=path)], "ok": (0,)},
         }
-        if name in LOAD_MODEL_FOR:
-            cmds["load_model"] = {"argv": [python, "-c", LOAD_SNIPPET.format(path=path)], "ok": (0,)}
-            if name in LOAD_MODEL_OPTIONAL:
-                cmds["load_model"]["limit_s"] = LOAD_MODEL_LIMIT_S
-                cmds["load_model"]["warmup_timeout"] = 3 * LOAD_MODEL_LIMIT_S
         res = _time_round_robin(cmds, runs, env, log)
+        if name in LOAD_MODEL_FOR and not args.no_load_model:
+            # Timed in a block of its own: a multi-threaded TensorFlow process of several seconds
+            # disturbs whatever runs right after it, and its ratio to masklint is large anyway.
+            lm = {"argv": [python, "-c", LOAD_SNIPPET.format(path=path)], "ok": (0,)}
+            if name in LOAD_MODEL_OPTIONAL:
+                lm["limit_s"] = LOAD_MODEL_LIMIT_S
+                lm["warmup_timeout"] = 3 * LOAD_MODEL_LIMIT_S
+            res.update(_time_round_robin({"load_model": lm}, runs, env, log))
+            time.sleep(COOL_DOWN_S)
         models.append({
             "name": name,
             "chain_n": int(name.split("_")[1]) if name.startswith("chain_") else None,
@@ -327,24 +408,35 @@ def main(argv: list[str] | None = None) -> int:
             "masklint": res["masklint"],
             "load_model": res.get("load_model"),
             "floor": res["floor"],
+            "python_startup": res["startup"],
         })
+
+    load_after = _loadavg()
+    digest_after = _source_digest()
+    if digest_after != digest_before:
+        log("warning: masklint's sources changed during the run; the masklint timings mix two versions")
 
     # 3. derived figures
     speedups, vs_floor = [], []
     for m in models:
         a = m["masklint"]["median_s"]
         m["ratio_masklint_over_floor"] = a / m["floor"]["median_s"]
+        # median of the per-round ratios (a and c of one round run back to back)
+        m["ratio_masklint_over_floor_paired"] = statistics.median(
+            x / y for x, y in zip(m["masklint"]["samples_s"], m["floor"]["samples_s"]))
         vs_floor.append((m["ratio_masklint_over_floor"], m["name"]))
         lm = m["load_model"]
         m["ratio_load_model_over_masklint"] = lm["median_s"] / a if lm and "median_s" in lm else None
         if m["ratio_load_model_over_masklint"] is not None:
             speedups.append((m["ratio_load_model_over_masklint"], m["name"]))
 
-    st = startup["median_s"]
+    pooled = [x for m in models for x in m["python_startup"]["samples_s"]]
+    pooled_cpu = [x for m in models for x in (m["python_startup"]["cpu_samples_s"] or [])]
+    startup = _stats(pooled, pooled_cpu or pooled)
     points = []
     for m in models:
         if m["chain_n"] in LINEARITY_NS:
-            per = (m["masklint"]["median_s"] - st) / m["layers"]
+            per = (m["masklint"]["median_s"] - m["python_startup"]["median_s"]) / m["layers"]
             points.append({"n": m["chain_n"], "layers": m["layers"], "us_per_layer": per * 1e6})
     chains = [m for m in models if m["chain_n"] is not None]
     marginal = []
@@ -386,9 +478,14 @@ def main(argv: list[str] | None = None) -> int:
             "keras": _version("keras"),
             "tensorflow": _version("tensorflow-cpu") if _version("tensorflow-cpu") != "?" else _version("tensorflow"),
             "masklint": _version("masklint"),
+            "git_revision": _git_revision(),
+            "masklint_source_sha256": digest_before,
+            "masklint_source_changed_during_run": digest_after != digest_before,
             "venv": str(venv),
+            "loadavg_before": load_before,
+            "loadavg_after": load_after,
         },
-        "python_startup": {**startup, "argv": ["python", "-c", "pass"]},
+        "python_startup": {**startup, "argv": ["python", "-c", "pass"], "note": "pooled over all models"},
         "models": models,
         "linearity": {"points": points, "marginal": marginal, "fit": fit},
         "targets": targets,
@@ -396,7 +493,8 @@ def main(argv: list[str] | None = None) -> int:
     md = _markdown(data)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    suffix = "_quick" if args.quick else ""
+    # Partial runs never overwrite the full results.
+    suffix = ("_quick" if args.quick else "") + ("_noload" if args.no_load_model else "")
     (out / f"static{suffix}.md").write_text(md, encoding="utf-8")
     (out / f"static{suffix}.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     print(md, end="")

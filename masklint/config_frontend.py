@@ -8,7 +8,6 @@ Malformed configs raise :class:`LintError`; nothing here imports Keras.
 from __future__ import annotations
 
 from collections import deque
-from typing import Any
 
 from .errors import LintError
 from .ir import INPUT, LAYER, MODEL, OP, Graph, Layer, Node, Tensor
@@ -68,7 +67,7 @@ def is_op_entry(entry: dict) -> bool:
     )
 
 
-def make_layer(entry: Any, prefix: str, depth: int) -> Layer:
+def make_layer(entry: object, prefix: str, depth: int) -> Layer:
     if depth > MAX_DEPTH:
         raise LintError(f"model is nested more than {MAX_DEPTH} levels deep")
     entry = _as_dict(entry, "a layer entry")

@@ -8,7 +8,6 @@ layers in ``inner``. Tensors are edges: a :class:`Tensor` is output ``index`` of
 from __future__ import annotations
 
 from ._record import factory, record
-from typing import Any
 
 # Layer kinds
 LAYER = "layer"  # a keras.layers layer (built-in or custom)
@@ -68,8 +67,8 @@ class Node:
     args: list[Tensor] = factory(list)  # data tensors, flattened in call order
     tensor_kwargs: dict[str, list[Tensor]] = factory(dict)  # e.g. value=, initial_state=
     masks: dict[str, list[Tensor | None]] = factory(dict)  # recorded mask kwargs
-    consts: list[Any] = factory(list)  # non-tensor positional args (ops)
-    kwargs: dict[str, Any] = factory(dict)  # non-tensor kwargs
+    consts: list[object] = factory(list)  # non-tensor positional args (ops)
+    kwargs: dict[str, object] = factory(dict)  # non-tensor kwargs
     outputs: dict[int, Tensor] = factory(dict)
     plumbing: bool = False  # an op that only computes a mask fed to `mask=` kwargs
 

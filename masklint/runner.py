@@ -124,7 +124,11 @@ def lint_file(path: str) -> list[Finding]:
 def lint_paths(paths: list[str], debug: bool = False) -> RunResult:
     files, errors = collect(paths)
     res = RunResult(errors=list(errors))
-    for p in files:
+    import gc
+
+    for i, p in enumerate(files):
+        if i and i % 64 == 0 and not gc.isenabled():
+            gc.collect()
         try:
             res.findings.extend(lint_file(p))
             res.files += 1
