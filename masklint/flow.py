@@ -441,7 +441,7 @@ class Analysis:
         s = ins[0]
         st = self.carry(ins)
         st.mask = s.mask
-        st.values, st.values_src, st.zero = "learned", node.layer, False
+        self.learned(st, node.layer, b)
         self.set_out(node, 0, st)
 
     def do_consume(self, node: Node, ins, b, kw) -> None:
@@ -452,8 +452,7 @@ class Analysis:
             if em is not None:
                 s = replace(s, mask=em)
         self.reach_consumer(s, lay)
-        if b.time == "rnn":
-            self.check_rnn_mask_rank(s, lay)
+        self.check_rnn_mask_rank(s, lay)
         st = self.carry(ins, mask=None, time=None, lost=None, padded=None, rt_lost=None)
         if s.mixed is not None:
             st.mixed = s.mixed
@@ -465,9 +464,11 @@ class Analysis:
             self.set_out(node, i, replace(st))
 
     def check_rnn_mask_rank(self, s: State, lay: Layer) -> None:
+        """A (batch, time, ...) mask from Masking on rank >= 4 input crashes a consumer that needs
+        (batch, time): ConvLSTM directly, or an RNN after TimeDistributed carried the mask on."""
         m = s.mask
         if isinstance(m, Mask) and m.kind == "highrank" and m.origin.class_name == "Masking":
-            if K.canonical(lay.class_name) in K.CONVLSTM_CLASSES:
+            if K.canonical(lay.class_name) in K.CONVLSTM_CLASSES or (s.rank is not None and s.rank <= 3):
                 iss = self.issue("MK105", m.origin, lay.path, why="masking_highrank", rank=None,
                                  consumer_class=lay.class_name)
                 if iss not in m.issues:

@@ -322,6 +322,8 @@ def resolve(class_name: str, config: dict, rank: int | None = None) -> Behaviour
             b.mask = "drop"
     elif name == "Lambda":
         b.mask = "propagate" if cfg.get("mask") is not None else "drop"
+        if b.mask == "drop" and is_identity_fn(cfg.get("function")):
+            b.mask, b.values, b.mixes_time = "transparent", "keep", False
     elif name == "Activation":
         act = cfg.get("activation")
         b.values = "zero" if (act in ZERO_ACTIVATIONS or act is None) else "learned"
@@ -412,6 +414,8 @@ def _getitem_time(key) -> bool | None:
 #: marshalled ``co_code`` of ``lambda inputs, mask: mask`` (3.11/3.12, and <= 3.10): the identity mask.
 #: Matched as bytes: the code object is never unmarshalled.
 _IDENTITY_MASK_CODES = (b"\x06\x00\x00\x00\x97\x00\x7c\x01\x53\x00", b"\x04\x00\x00\x00\x7c\x01\x53\x00")
+#: ``lambda x: x``: returns its input tensor, so the runtime mask survives (Keras still warns)
+_IDENTITY_FN_CODES = (b"\x06\x00\x00\x00\x97\x00\x7c\x00\x53\x00", b"\x04\x00\x00\x00\x7c\x00\x53\x00")
 
 
 def lambda_code_bytes(fn) -> bytes | None:
@@ -437,12 +441,19 @@ def lambda_mentions_mask(fn) -> bool | None:
     return None if raw is None else (b"mask" in raw)
 
 
+def _has_code(fn, codes) -> bool:
+    raw = lambda_code_bytes(fn)
+    return raw is not None and any(t + c in raw for c in codes for t in (b"\x73", b"\xf3"))
+
+
+def is_identity_fn(fn) -> bool:
+    """``Lambda(lambda x: x)``: the output is the input tensor itself."""
+    return _has_code(fn, _IDENTITY_FN_CODES)
+
+
 def is_identity_mask_fn(fn) -> bool:
     """``mask=lambda inputs, mask: mask``: the mask passes unchanged, whatever the function does."""
-    raw = lambda_code_bytes(fn)
-    if raw is None:
-        return False
-    return any(t + c in raw for c in _IDENTITY_MASK_CODES for t in (b"\x73", b"\xf3"))
+    return _has_code(fn, _IDENTITY_MASK_CODES)
 
 
 def bad_mask_value(value, input_dtype: str | None) -> str | None:

@@ -96,7 +96,8 @@ def render(iss: Issue, path: str, source: str = "model") -> Finding:
                    "Embedding(mask_zero=True)")
         elif why == "masking_highrank":
             msg = (f"Masking {name} is applied to a tensor of rank >= 4, so its mask has shape (batch, time, ...), "
-                   f"not (batch, time): {_q(consumer)} ({d.get('consumer_class')}) crashes at call time")
+                   f"not (batch, time); it is carried on unchanged (TimeDistributed keeps it) and "
+                   f"{_q(consumer)} ({d.get('consumer_class')}) crashes at call time")
             fix = "compute the mask on a (batch, time, features) view, or pass an explicit (batch, time) mask"
         elif why == "embedding_float":
             msg = (f"Embedding {name} with mask_zero=True receives {d.get('dtype')} input of rank {d.get('rank')} "

@@ -519,3 +519,26 @@ POSITIVE.update({"mk104_ellipsis_slice": {"MK104"}, "mk107_lambda_last_step": {"
 NEGATIVE.append("ok_lambda_with_mask_argument_reduces_time")
 ALL.update({n: POSITIVE[n] for n in POSITIVE})
 ALL.update({n: set() for n in NEGATIVE})
+
+
+def mk105_masking_frames_through_timedistributed():
+    """Masking on video frames (rank 5): its (batch, time, h, w) mask rides TimeDistributed into the LSTM,
+    which crashes at call time (measured: InvalidArgumentError ... must be broadcastable)."""
+    keras, L, _ = _k()
+    return keras.Sequential([keras.Input((5, 4, 4, 1)), L.Masking(0.0), L.TimeDistributed(L.Conv2D(2, 3)),
+                             L.TimeDistributed(L.Flatten()), L.LSTM(3)])
+
+
+def ok_identity_lambda():
+    """Lambda(lambda x: x) returns its input tensor: Keras warns, yet the runtime mask survives."""
+    keras, L, _ = _k()
+    i = seq_input()
+    x = L.Masking(0.0)(i)
+    x = L.Lambda(lambda t: t)(x)
+    return keras.Model(i, L.LSTM(4)(x))
+
+
+POSITIVE["mk105_masking_frames_through_timedistributed"] = {"MK105"}
+NEGATIVE.append("ok_identity_lambda")
+ALL.update({n: POSITIVE[n] for n in POSITIVE})
+ALL.update({n: set() for n in NEGATIVE})
