@@ -351,8 +351,8 @@ def test_argument_dependent_masking():
         assert knowledge.resolve("Embedding", {"mask_zero": False}).mask == "drop"
         assert knowledge.resolve("Lambda", lam.get_config()).mask == "propagate"
         assert knowledge.resolve("Lambda", L.Lambda(lambda x: x * 2.0).get_config()).mask == "drop"
-    # an identity Lambda returns its input tensor: Keras warns, but the runtime mask survives
-    assert knowledge.resolve("Lambda", L.Lambda(lambda x: x).get_config()).mask == "transparent"
+        # an identity Lambda returns its input tensor: Keras warns, but the runtime mask survives
+        assert knowledge.resolve("Lambda", L.Lambda(lambda x: x).get_config()).mask == "transparent"
         if "ReversibleEmbedding" in CLASSES:
             assert L.ReversibleEmbedding(10, 4, mask_zero=True).supports_masking is True
     assert knowledge.resolve("LSTM", {"return_sequences": True}).mask == "propagate"
