@@ -180,8 +180,11 @@ class Analysis:
         if lay.kind == MODEL and lay.graph is not None:
             return self.visit_model(node, ins)
         b = K.resolve(lay.class_name, lay.config, ins[0].rank)
-        if not b.known or b.mask == "na" or (not lay.is_builtin and b.mask != "na"):
+        # custom classes are unknown even when they share a built-in's name; "na" layers (cells,
+        # external wrappers) are not data layers masklint can reason about
+        if not b.known or b.mask == "na" or not lay.is_builtin:
             return self.visit_unknown(node, ins, b)
+        # resolve() has turned "rnn" and "lambda" into propagate/consume/drop
         handler = getattr(self, "do_" + b.mask)
         handler(node, ins, b, kw_ins)
 
@@ -650,15 +653,6 @@ class Analysis:
             if s.rank is not None:
                 self.issue("MK108", lay, None, why="softmax", origin=s.mask.origin.path, rank=s.rank)
         self.set_out(node, 0, st)
-
-    def do_lambda(self, node, ins, b, kw):  # resolved to propagate/drop by knowledge.resolve
-        return self.do_drop(node, ins, b, kw)
-
-    def do_rnn(self, node, ins, b, kw):  # resolved to consume/propagate by knowledge.resolve
-        return self.do_consume(node, ins, b, kw)
-
-    def do_na(self, node, ins, b, kw):
-        return self.visit_unknown(node, ins, b)
 
     # -- shapes -------------------------------------------------------------------------------
     @staticmethod

@@ -289,11 +289,9 @@ def resolve(class_name: str, config: dict, rank: int | None = None) -> Behaviour
     elif t == "conv":
         ks = _int_tuple(cfg.get("kernel_size"), 1)
         st = _int_tuple(cfg.get("strides", 1), 1)
-        dil = _int_tuple(cfg.get("dilation_rate", 1), 1)
         b.mixes_time = None if ks is None else (ks[0] > 1 or (st is not None and st[0] > 1))
         if cfg.get("padding") == "causal" and st is not None and st[0] == 1:
             b.mixes_time = False  # a valid step only sees earlier steps: right padding cannot leak in
-        del dil
     elif t == "pool":
         ps = _int_tuple(cfg.get("pool_size"), 1)
         st = _int_tuple(cfg.get("strides") if cfg.get("strides") is not None else cfg.get("pool_size"), 1)

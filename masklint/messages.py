@@ -150,11 +150,9 @@ def render(iss: Issue, path: str, source: str = "model") -> Finding:
                    f"{_q(d.get('origin'))} was consumed, so the loss averages over padded steps")
             fix = "pass sample_weight=(y != pad) to fit, or mask the decoder input"
         else:
-            how = d.get("how")
             msg = (f"{d.get('at_class', cls)} {name} drops the mask created by {_q(d.get('origin'))} before the "
                    f"model's sequence output, so the loss averages over padded steps")
             fix = "keep the mask to the output (use mask-aware layers, e.g. TimeDistributed(Dense)) or pass sample_weight"
-            del how
     else:  # pragma: no cover
         msg = code
     return Finding(code=code, message=msg, fix=fix, path=path, layer=lay.path,
