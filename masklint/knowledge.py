@@ -194,6 +194,48 @@ ALIASES = {
     "SeparableConvolution2D": "SeparableConv2D", "GroupQueryAttention": "GroupedQueryAttention",
 }
 
+#: positional parameters of layer constructors (for model code: ``LSTM(32)`` means ``units=32``)
+POSITIONAL_ARGS: dict[str, tuple[str, ...]] = {
+    "Masking": ("mask_value",),
+    "Embedding": ("input_dim", "output_dim"),
+    "ReversibleEmbedding": ("input_dim", "output_dim"),
+    "Dense": ("units", "activation"),
+    "LSTM": ("units", "activation", "recurrent_activation"),
+    "GRU": ("units", "activation", "recurrent_activation"),
+    "SimpleRNN": ("units", "activation"),
+    "RNN": ("cell",),
+    "ConvLSTM1D": ("filters", "kernel_size"), "ConvLSTM2D": ("filters", "kernel_size"),
+    "ConvLSTM3D": ("filters", "kernel_size"),
+    "Conv1D": ("filters", "kernel_size", "strides", "padding"),
+    "Conv2D": ("filters", "kernel_size", "strides", "padding"),
+    "Conv3D": ("filters", "kernel_size", "strides", "padding"),
+    "SeparableConv1D": ("filters", "kernel_size", "strides", "padding"),
+    "DepthwiseConv1D": ("kernel_size", "strides", "padding"),
+    "Conv1DTranspose": ("filters", "kernel_size", "strides", "padding"),
+    "MaxPooling1D": ("pool_size", "strides", "padding"), "AveragePooling1D": ("pool_size", "strides", "padding"),
+    "MaxPooling2D": ("pool_size", "strides", "padding"), "AveragePooling2D": ("pool_size", "strides", "padding"),
+    "Dropout": ("rate",), "SpatialDropout1D": ("rate",), "GaussianNoise": ("stddev",),
+    "GaussianDropout": ("rate",), "AlphaDropout": ("rate",),
+    "Activation": ("activation",),
+    "Reshape": ("target_shape",), "Permute": ("dims",), "RepeatVector": ("n",),
+    "Bidirectional": ("layer", "merge_mode"), "TimeDistributed": ("layer",),
+    "Lambda": ("function", "output_shape", "mask"),
+    "MultiHeadAttention": ("num_heads", "key_dim"),
+    "Concatenate": ("axis",), "Softmax": ("axis",), "LayerNormalization": ("axis",),
+    "Dot": ("axes",), "EinsumDense": ("equation", "output_shape"),
+    "Cropping1D": ("cropping",), "ZeroPadding1D": ("padding",), "UpSampling1D": ("size",),
+    "Rescaling": ("scale", "offset"),
+}
+
+#: constructor arguments that change what a layer does to a mask or the time axis: when model code
+#: passes one that masklint cannot resolve, the layer is treated as unknown
+BEHAVIOUR_ARGS = frozenset({
+    "mask_value", "mask_zero", "return_sequences", "return_state", "zero_output_for_mask", "merge_mode",
+    "kernel_size", "strides", "padding", "pool_size", "axis", "target_shape", "dims", "n", "layer",
+    "backward_layer", "use_bias", "activation", "equation", "offset", "keepdims", "data_format", "cropping",
+    "size",
+})
+
 #: Layers that need a mask to ignore padding (MK101 names them; all have ``consumer=True`` above).
 RNN_CLASSES = {"LSTM", "GRU", "SimpleRNN", "RNN", "CuDNNLSTM", "CuDNNGRU"}
 CONVLSTM_CLASSES = {"ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"}

@@ -9,6 +9,7 @@ from .errors import LintError
 from .findings import Finding
 
 MODEL_EXTS = (".keras", ".h5", ".hdf5")
+SOURCE_EXTS = (".py", ".pyi")
 SKIP_DIRS = {".git", ".hg", ".svn", "__pycache__", "node_modules", "site-packages", ".venv", "venv", ".tox",
              ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", "build", "dist", ".eggs", ".ipynb_checkpoints"}
 
@@ -103,7 +104,7 @@ def collect(paths: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
                 keep.append(d)
             dirnames[:] = keep
             for f in sorted(filenames):
-                if not f.lower().endswith(MODEL_EXTS):
+                if not f.lower().endswith(MODEL_EXTS + SOURCE_EXTS):
                     continue
                 rel = os.path.join(rel_dir, f) if rel_dir else f
                 if _ignored(rel, f, False, patterns):
@@ -114,8 +115,10 @@ def collect(paths: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
 
 def lint_file(path: str) -> list[Finding]:
     ext = os.path.splitext(path)[1].lower()
-    if ext == ".py":
-        raise LintError("source linting of .py files is not available in this version")
+    if ext in SOURCE_EXTS:
+        from .source_lint import lint_source_file
+
+        return lint_source_file(path)
     from .lint import lint_model_file
 
     return lint_model_file(path)

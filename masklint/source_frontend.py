@@ -1,0 +1,880 @@
+"""Front end: Python model code -> :mod:`masklint.ir`, with libcst, never importing or running it.
+
+A small abstract interpreter walks each module and each function body in order. It resolves names
+through imports and aliases (``keras``, ``tensorflow.keras``, ``tf.keras``, ``keras.layers as L``,
+``from ... import LSTM``), simple constants (``PAD = -1``), and builds the same IR the saved-model
+front end builds: ``Sequential([...])``, ``Sequential()`` + ``.add(...)``, the functional API
+(``x = LSTM(...)(x)``, ``keras.Model(inputs, outputs)``), ``keras.ops``/operators on tensors, helper
+functions (inlined at their call sites) and the plain subclassed model (layers made in ``__init__``,
+used in ``call``). Values it cannot resolve are unknown: a layer whose mask-relevant argument is
+unknown becomes an unknown layer, so the rules stay silent about it.
+
+Positions (``line``/``column`` of the call that builds each layer) are resolved only for files that
+have findings: libcst's position metadata costs more than the parse itself.
+"""
+from __future__ import annotations
+
+import re
+
+from . import knowledge as K
+from .errors import LintError
+from .ir import INPUT, LAYER, OP, Graph, Layer, Node, Tensor
+
+MAX_INLINE_DEPTH = 8
+MAX_STEPS = 200_000  # abstract-interpretation budget per file
+
+# -- abstract values ---------------------------------------------------------------------------
+
+
+class Unknown:
+    __slots__ = ()
+
+    def __repr__(self):
+        return "UNKNOWN"
+
+
+UNKNOWN = Unknown()
+
+
+class Const:
+    __slots__ = ("v",)
+
+    def __init__(self, v):
+        self.v = v
+
+
+class Ref:
+    """A module or an object reached through imports: a canonical dotted name."""
+
+    __slots__ = ("q",)
+
+    def __init__(self, q: str):
+        self.q = q
+
+
+class LayerObj:
+    __slots__ = ("layer", "cst")
+
+    def __init__(self, layer: Layer, cst):
+        self.layer = layer
+        self.cst = cst
+
+
+class Tens:
+    __slots__ = ("t",)
+
+    def __init__(self, t: Tensor):
+        self.t = t
+
+
+class Arr:
+    """A data array: its shape (dims may be None) and whether it holds integers."""
+
+    __slots__ = ("shape", "dtype")
+
+    def __init__(self, shape, dtype):
+        self.shape = shape
+        self.dtype = dtype
+
+
+class Seq:
+    """A ``Sequential`` under construction."""
+
+    __slots__ = ("layers", "input", "cst", "data_shape", "build_shape")
+
+    def __init__(self, cst):
+        self.layers: list = []
+        self.input: Tensor | None = None
+        self.cst = cst
+        self.data_shape = None
+        self.build_shape = None
+
+
+class FuncModel:
+    __slots__ = ("inputs", "outputs", "cst")
+
+    def __init__(self, inputs, outputs, cst):
+        self.inputs = inputs
+        self.outputs = outputs
+        self.cst = cst
+
+
+class Func:
+    __slots__ = ("node", "scope")
+
+    def __init__(self, node, scope):
+        self.node = node
+        self.scope = scope
+
+
+class ClassVal:
+    __slots__ = ("node", "bases", "scope")
+
+    def __init__(self, node, bases, scope):
+        self.node = node
+        self.bases = bases
+        self.scope = scope
+
+
+class Instance:
+    """An instance of a user class (a subclassed model): attributes set in ``__init__``."""
+
+    __slots__ = ("cls", "attrs")
+
+    def __init__(self, cls):
+        self.cls = cls
+        self.attrs: dict = {}
+
+
+# -- names ---------------------------------------------------------------------------------------
+
+_PREFIXES = (("tensorflow.python.keras.", "keras."), ("tensorflow.keras.", "keras."), ("tf_keras.", "keras."),
+             ("keras.src.", "keras."), ("tensorflow.compat.v1.keras.", "keras."), ("tensorflow.compat.v2.keras.",
+                                                                                      "keras."))
+
+
+def canonical_name(q: str) -> str:
+    for old, new in _PREFIXES:
+        if q.startswith(old):
+            return new + q[len(old):]
+    if q == "tensorflow.keras":
+        return "keras"
+    return q
+
+
+def _snake(name: str) -> str:
+    s = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name)
+    s = re.sub(r"(?<=[A-Z])([A-Z][a-z])", r"_\1", s)
+    return s.lower()
+
+
+def _camel(name: str) -> str:
+    return "".join(p[:1].upper() + p[1:] for p in name.split("_"))
+
+
+MODEL_NAMES = {"keras.Sequential", "keras.models.Sequential"}
+FUNCTIONAL_NAMES = {"keras.Model", "keras.models.Model", "keras.Functional", "keras.models.Functional"}
+INPUT_NAMES = {"keras.Input", "keras.layers.Input", "keras.layers.InputLayer", "keras.Input"}
+PAD_NAMES = {"keras.utils.pad_sequences", "keras.preprocessing.sequence.pad_sequences",
+             "keras.utils.data_utils.pad_sequences"}
+
+
+def layer_class(q: str) -> str | None:
+    """``keras.layers.LSTM`` (any spelling) -> ``LSTM`` if it is a Keras layer class."""
+    if not q.startswith("keras."):
+        return None
+    parts = q.split(".")
+    if "layers" not in parts[:-1]:
+        return None
+    cls = parts[-1]
+    return K.canonical(cls) if K.lookup(cls) is not None else None
+
+
+# -- the interpreter -----------------------------------------------------------------------------
+
+
+class Extractor:
+    def __init__(self, module):
+        self.module = module
+        self.models: list[tuple[object, Graph]] = []
+        self.layers: list[Layer] = []
+        self.names: dict[str, int] = {}
+        self.steps = 0
+        self.depth = 0
+        self.seqs: list[Seq] = []
+        self.funcs: list[FuncModel] = []
+
+    # ---- entry
+    def run(self) -> list[Graph]:
+        import libcst as cst
+
+        self.cst = cst
+        glob: dict = {}
+        self.exec_body(self.module.body, glob)
+        # model code usually lives in functions: run each function body once as its own entry
+        for stmt in self._all_defs(self.module.body):
+            scope = dict(glob)
+            if isinstance(stmt, cst.FunctionDef):
+                self.run_function(stmt, scope, args=None)
+        graphs = []
+        for s in self.seqs:
+            g = self.seq_graph(s)
+            if g is not None:
+                graphs.append(g)
+        for fm in self.funcs:
+            g = self.func_graph(fm)
+            if g is not None:
+                graphs.append(g)
+        return graphs
+
+    def _all_defs(self, body):
+        cst = self.cst
+        for stmt in body:
+            if isinstance(stmt, cst.FunctionDef):
+                yield stmt
+            elif isinstance(stmt, cst.ClassDef):
+                for s in stmt.body.body:
+                    if isinstance(s, cst.FunctionDef) and s.name.value not in ("__init__", "call"):
+                        yield s
+
+    def tick(self):
+        self.steps += 1
+        if self.steps > MAX_STEPS:
+            raise LintError("model code too large to analyse (abstract interpretation budget exceeded)")
+
+    # ---- statements
+    def exec_body(self, body, scope) -> object:
+        """Execute statements; returns the value of a ``return`` (or None)."""
+        cst = self.cst
+        for stmt in body:
+            self.tick()
+            if isinstance(stmt, cst.SimpleStatementLine):
+                for small in stmt.body:
+                    r = self.exec_small(small, scope)
+                    if r is not None:
+                        return r
+            elif isinstance(stmt, cst.FunctionDef):
+                scope[stmt.name.value] = Func(stmt, scope)
+            elif isinstance(stmt, cst.ClassDef):
+                bases = [self.eval(a.value, scope) for a in stmt.bases]
+                scope[stmt.name.value] = ClassVal(stmt, bases, scope)
+            elif isinstance(stmt, cst.If):
+                r = self.exec_body(stmt.body.body, scope)
+                if r is not None:
+                    return r
+                orelse = stmt.orelse
+                while orelse is not None:
+                    if isinstance(orelse, cst.If):
+                        r = self.exec_body(orelse.body.body, scope)
+                        orelse = orelse.orelse
+                    else:
+                        r = self.exec_body(orelse.body.body, scope)
+                        orelse = None
+                    if r is not None:
+                        return r
+            elif isinstance(stmt, (cst.For, cst.While)):
+                if isinstance(stmt, cst.For):
+                    self.assign(stmt.target, UNKNOWN, scope)
+                r = self.exec_body(stmt.body.body, scope)
+                if r is not None:
+                    return r
+            elif isinstance(stmt, cst.With):
+                r = self.exec_body(stmt.body.body, scope)
+                if r is not None:
+                    return r
+            elif isinstance(stmt, cst.Try):
+                r = self.exec_body(stmt.body.body, scope)
+                if r is not None:
+                    return r
+        return None
+
+    def exec_small(self, small, scope):
+        cst = self.cst
+        if isinstance(small, cst.Assign):
+            val = self.eval(small.value, scope)
+            for t in small.targets:
+                self.assign(t.target, val, scope)
+        elif isinstance(small, cst.AnnAssign) and small.value is not None:
+            self.assign(small.target, self.eval(small.value, scope), scope)
+        elif isinstance(small, cst.AugAssign):
+            self.assign(small.target, UNKNOWN, scope)
+        elif isinstance(small, cst.Expr):
+            self.eval(small.value, scope)
+        elif isinstance(small, cst.Return):
+            return self.eval(small.value, scope) if small.value is not None else Const(None)
+        elif isinstance(small, cst.Import):
+            for alias in small.names:
+                full = self._dotted(alias.name)
+                if alias.asname is not None:
+                    scope[alias.asname.name.value] = Ref(canonical_name(full))
+                else:
+                    top = full.split(".")[0]
+                    scope[top] = Ref(top)
+        elif isinstance(small, cst.ImportFrom):
+            if small.module is None or small.relative:
+                return None
+            mod = self._dotted(small.module)
+            if isinstance(small.names, cst.ImportStar):
+                return None
+            for alias in small.names:
+                name = self._dotted(alias.name)
+                local = alias.asname.name.value if alias.asname is not None else name
+                scope[local] = Ref(canonical_name(f"{mod}.{name}"))
+        return None
+
+    def _dotted(self, node) -> str:
+        cst = self.cst
+        if isinstance(node, cst.Name):
+            return node.value
+        if isinstance(node, cst.Attribute):
+            return f"{self._dotted(node.value)}.{node.attr.value}"
+        return ""
+
+    def assign(self, target, val, scope):
+        cst = self.cst
+        if isinstance(target, cst.Name):
+            scope[target.value] = val
+            if isinstance(val, LayerObj) and val.layer.name.startswith("_"):
+                pass
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            elems = [e.value for e in target.elements]
+            if isinstance(val, Tens):  # out, h, c = LSTM(return_state=True)(x)
+                for i, e in enumerate(elems):
+                    self.assign(e, Tens(val.t.node.output(i)), scope)
+            elif isinstance(val, Const) and isinstance(val.v, (list, tuple)) and len(val.v) == len(elems):
+                for e, v in zip(elems, val.v):
+                    self.assign(e, v if not isinstance(v, (int, float, str)) else Const(v), scope)
+            else:
+                for e in elems:
+                    self.assign(e, UNKNOWN, scope)
+        elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
+            obj = scope.get(target.value.value)
+            if isinstance(obj, Instance):
+                obj.attrs[target.attr.value] = val
+
+    # ---- expressions
+    def eval(self, node, scope):
+        cst = self.cst
+        self.tick()
+        if isinstance(node, cst.Name):
+            if node.value in ("None", "True", "False"):
+                return Const({"None": None, "True": True, "False": False}[node.value])
+            return scope.get(node.value, UNKNOWN)
+        if isinstance(node, cst.Integer):
+            try:
+                return Const(int(node.value.replace("_", ""), 0))
+            except ValueError:
+                return UNKNOWN
+        if isinstance(node, cst.Float):
+            try:
+                return Const(float(node.value.replace("_", "")))
+            except ValueError:
+                return UNKNOWN
+        if isinstance(node, cst.SimpleString):
+            try:
+                return Const(node.evaluated_value)
+            except Exception:
+                return UNKNOWN
+        if isinstance(node, cst.UnaryOperation):
+            v = self.eval(node.expression, scope)
+            if isinstance(v, Const) and isinstance(v.v, (int, float)) and not isinstance(v.v, bool):
+                if isinstance(node.operator, cst.Minus):
+                    return Const(-v.v)
+                if isinstance(node.operator, cst.Plus):
+                    return v
+            return UNKNOWN
+        if isinstance(node, (cst.List, cst.Tuple)):
+            items = []
+            for e in node.elements:
+                if isinstance(e, cst.StarredElement):
+                    return UNKNOWN
+                items.append(self.eval(e.value, scope))
+            if all(isinstance(i, Const) for i in items):
+                vals = [i.v for i in items]
+                return Const(tuple(vals) if isinstance(node, cst.Tuple) else vals)
+            return Const(items if isinstance(node, cst.List) else tuple(items))
+        if isinstance(node, cst.Attribute):
+            base = self.eval(node.value, scope)
+            attr = node.attr.value
+            if isinstance(base, Ref):
+                return Ref(canonical_name(f"{base.q}.{attr}"))
+            if isinstance(base, Instance):
+                return base.attrs.get(attr, UNKNOWN)
+            if isinstance(base, Arr) and attr == "shape":
+                return Const(tuple(base.shape)) if base.shape is not None else UNKNOWN
+            if isinstance(base, (Seq, FuncModel, Arr)):
+                return _Bound(base, attr)
+            return UNKNOWN
+        if isinstance(node, cst.Call):
+            return self.eval_call(node, scope)
+        if isinstance(node, cst.BinaryOperation):
+            left = self.eval(node.left, scope)
+            right = self.eval(node.right, scope)
+            if isinstance(left, Tens) or isinstance(right, Tens):
+                op = _BINOPS.get(type(node.operator).__name__, "Multiply")
+                args = [x for x in (left, right)]
+                return self.op_node(op, args, {}, node, module="keras.src.ops.numpy")
+            if isinstance(left, Const) and isinstance(right, Const) and isinstance(node.operator, cst.Add):
+                try:
+                    return Const(left.v + right.v)
+                except TypeError:
+                    return UNKNOWN
+            return UNKNOWN
+        if isinstance(node, cst.Subscript):
+            base = self.eval(node.value, scope)
+            key = self.slice_key(node, scope)
+            if isinstance(base, Tens):
+                return self.op_node("GetItem", [base, Const(key)], {}, node, module="keras.src.ops.numpy")
+            if isinstance(base, Const) and isinstance(base.v, (tuple, list)) and isinstance(key, list) \
+                    and len(key) == 1:
+                k = key[0]
+                try:
+                    if isinstance(k, dict) and k.get("class_name") == "__slice__":
+                        c = k["config"]
+                        return Const(base.v[c["start"]:c["stop"]:c["step"]])
+                    if isinstance(k, int):
+                        return Const(base.v[k])
+                except (TypeError, IndexError, ValueError):
+                    return UNKNOWN
+            if isinstance(base, Arr):
+                return self.arr_index(base, key)
+            return UNKNOWN
+        return UNKNOWN
+
+    def slice_key(self, node, scope) -> list:
+        cst = self.cst
+        out = []
+        for el in node.slice:
+            s = el.slice
+            if isinstance(s, cst.Slice):
+                def part(x):
+                    if x is None:
+                        return None
+                    v = self.eval(x, scope)
+                    return v.v if isinstance(v, Const) else "?"
+                out.append({"class_name": "__slice__", "config": {"start": part(s.lower), "stop": part(s.upper),
+                                                                  "step": part(s.step)}})
+            elif isinstance(s, cst.Index):
+                if isinstance(s.value, cst.Ellipsis):
+                    out.append({"class_name": "__ellipsis__", "config": {}})
+                else:
+                    v = self.eval(s.value, scope)
+                    out.append(v.v if isinstance(v, Const) else "?")
+        return out
+
+    @staticmethod
+    def arr_index(arr: Arr, key):
+        if arr.shape is None:
+            return Arr(None, arr.dtype)
+        shape = list(arr.shape)
+        out = []
+        i = 0
+        for k in key:
+            if isinstance(k, dict) and k.get("class_name") == "__ellipsis__":
+                rest = [x for x in key[key.index(k) + 1:]]
+                n_index = sum(1 for x in rest if not (x is None))
+                keep = len(shape) - i - n_index
+                out.extend(shape[i:i + max(keep, 0)])
+                i += max(keep, 0)
+            elif k is None:
+                out.append(1)
+            elif isinstance(k, dict):
+                out.append(None)
+                i += 1
+            elif isinstance(k, int):
+                i += 1
+            else:
+                return Arr(None, arr.dtype)
+        out.extend(shape[i:])
+        return Arr(tuple(out), arr.dtype)
+
+    # ---- calls
+    def call_args(self, node, scope):
+        args, kwargs = [], {}
+        for a in node.args:
+            if a.star:
+                return None, None
+            v = self.eval(a.value, scope)
+            if a.keyword is not None:
+                kwargs[a.keyword.value] = v
+            else:
+                args.append(v)
+        return args, kwargs
+
+    def eval_call(self, node, scope):
+        func = self.eval(node.func, scope)
+        args, kwargs = self.call_args(node, scope)
+        if args is None:
+            return UNKNOWN
+        if isinstance(func, Ref):
+            return self.call_ref(func.q, args, kwargs, node, scope)
+        if isinstance(func, LayerObj):
+            return self.call_layer(func, args, kwargs, node)
+        if isinstance(func, _Bound):
+            return self.call_method(func, args, kwargs, node)
+        if isinstance(func, Func):
+            return self.run_function(func.node, dict(func.scope), args=(args, kwargs))
+        if isinstance(func, ClassVal):
+            return self.instantiate(func, args, kwargs, node)
+        if isinstance(func, Instance):
+            return self.call_instance(func, args, kwargs)
+        if isinstance(func, Seq) and args and isinstance(args[0], Tens):
+            return UNKNOWN  # a Sequential used as a layer: not followed
+        return UNKNOWN
+
+    def call_ref(self, q, args, kwargs, node, scope):
+        cls = layer_class(q)
+        if cls is not None and q not in INPUT_NAMES:
+            return self.make_layer(cls, args, kwargs, node)
+        if q in INPUT_NAMES:
+            return self.make_input(args, kwargs, node)
+        if q in MODEL_NAMES:
+            seq = Seq(node)
+            self.seqs.append(seq)
+            items = args[0] if args else kwargs.get("layers")
+            if isinstance(items, Const) and isinstance(items.v, (list, tuple)):
+                for it in items.v:
+                    self.seq_add(seq, it)
+            return seq
+        if q in FUNCTIONAL_NAMES:
+            ins = args[0] if args else kwargs.get("inputs", UNKNOWN)
+            outs = args[1] if len(args) > 1 else kwargs.get("outputs", UNKNOWN)
+            fm = FuncModel(_tensors(ins), _tensors(outs), node)
+            if fm.outputs:
+                self.funcs.append(fm)
+            return fm
+        if q in PAD_NAMES:
+            dtype = kwargs.get("dtype")
+            is_int = not (isinstance(dtype, Const) and isinstance(dtype.v, str) and "float" in dtype.v)
+            ml = kwargs.get("maxlen")
+            return Arr((None, ml.v if isinstance(ml, Const) and isinstance(ml.v, int) else None),
+                       "int32" if is_int else "float32")
+        if q in ("numpy.array", "numpy.asarray"):
+            if args and isinstance(args[0], Const):
+                shape, is_int = _literal_shape(args[0].v)
+                if shape is not None:
+                    return Arr(shape, "int64" if is_int else "float64")
+            return UNKNOWN
+        if q in ("numpy.nan", "math.nan"):
+            return Const(float("nan"))
+        if q == "float" and args and isinstance(args[0], Const):
+            try:
+                return Const(float(args[0].v))
+            except (TypeError, ValueError):
+                return UNKNOWN
+        if q in ("int", "len"):
+            return UNKNOWN
+        if q.startswith("keras.ops.") and any(isinstance(a, Tens) for a in args):
+            name = q.rsplit(".", 1)[1]
+            return self.op_node(_camel(name), args, kwargs, node, module="keras.src.ops.numpy")
+        if q.startswith("tensorflow.") and any(isinstance(a, Tens) for a in args):
+            fn = q[len("tensorflow."):]
+            return self.op_node("TFOpLambda", args, kwargs, node, function=fn)
+        return UNKNOWN
+
+    def seq_add(self, seq: Seq, item):
+        if isinstance(item, LayerObj):
+            seq.layers.append(item)
+        elif isinstance(item, Tens) and item.t.node.layer.kind == INPUT and not seq.layers:
+            seq.input = item.t
+        else:
+            seq.layers.append(None)  # something masklint cannot follow
+
+    def call_method(self, bound, args, kwargs, node):
+        obj, name = bound.obj, bound.name
+        if isinstance(obj, Seq):
+            if name == "add" and args:
+                self.seq_add(obj, args[0])
+            elif name in ("fit", "predict", "evaluate", "train_on_batch", "predict_on_batch") and args:
+                if isinstance(args[0], Arr) and args[0].shape is not None and obj.data_shape is None:
+                    obj.data_shape = (None,) + tuple(args[0].shape[1:])
+            elif name == "build" and args and isinstance(args[0], Const):
+                shape = args[0].v
+                if isinstance(shape, (list, tuple)):
+                    obj.build_shape = tuple(shape)
+            return UNKNOWN
+        if isinstance(obj, Arr) and name == "astype":
+            dt = args[0].v if args and isinstance(args[0], Const) and isinstance(args[0].v, str) else None
+            return Arr(obj.shape, dt or obj.dtype)
+        return UNKNOWN
+
+    def make_layer(self, cls, args, kwargs, node):
+        cfg = {}
+        unknown = False
+        pos = K.POSITIONAL_ARGS.get(cls, ())
+        for i, a in enumerate(args):
+            key = pos[i] if i < len(pos) else f"__arg{i}"
+            cfg[key] = a
+        cfg.update(kwargs)
+        config = {}
+        inner = []
+        for k, v in cfg.items():
+            if isinstance(v, LayerObj) and k in ("layer", "backward_layer"):
+                inner.append(v.layer)
+                config[k] = {"class_name": v.layer.class_name, "config": v.layer.config}
+            elif isinstance(v, Const):
+                config[k] = _plain(v.v)
+            elif k in ("function", "mask") and cls == "Lambda":
+                config[k] = {"class_name": "__source__"}  # code masklint does not read
+            else:
+                config[k] = None
+                if k in K.BEHAVIOUR_ARGS:
+                    unknown = True
+        name = config.get("name") if isinstance(config.get("name"), str) else self.auto_name(_snake(cls))
+        lay = Layer(name=name, path=name, class_name=cls, module="keras.layers", config=config, kind=LAYER,
+                    inner=inner)
+        if unknown:
+            lay.module = None
+            lay.registered_name = f"unresolved>{cls}"
+        lay.cst = node
+        self.layers.append(lay)
+        return LayerObj(lay, node)
+
+    def auto_name(self, base):
+        n = self.names.get(base, 0)
+        self.names[base] = n + 1
+        return base if n == 0 else f"{base}_{n}"
+
+    def make_input(self, args, kwargs, node):
+        shape = args[0] if args else kwargs.get("shape", kwargs.get("batch_shape", UNKNOWN))
+        bshape = None
+        if isinstance(shape, Const) and isinstance(shape.v, (list, tuple)) and all(
+                x is None or (isinstance(x, int) and not isinstance(x, bool)) for x in shape.v):
+            bshape = tuple(shape.v) if "batch_shape" in kwargs else (None,) + tuple(shape.v)
+        dtype = kwargs.get("dtype")
+        lay = Layer(name=self.auto_name("input_layer"), path="", class_name="InputLayer", module="keras.layers",
+                    config={"batch_shape": list(bshape) if bshape else None}, kind=INPUT)
+        lay.path = lay.name
+        lay.cst = node
+        n = Node(lay)
+        t = n.output(0)
+        t.shape = bshape
+        t.dtype = dtype.v if isinstance(dtype, Const) and isinstance(dtype.v, str) else "float32"
+        return Tens(t)
+
+    def call_layer(self, obj: LayerObj, args, kwargs, node):
+        tensors = _tensors(args[0]) if args else []
+        if not tensors:
+            return UNKNOWN
+        extra = [a.t for a in args[1:] if isinstance(a, Tens)]
+        n = Node(obj.layer, args=tensors + extra)
+        for k, v in kwargs.items():
+            ts = _tensors(v)
+            if k == "mask" or k.endswith("_mask"):
+                if ts:
+                    n.masks[k] = ts
+            elif ts:
+                n.tensor_kwargs[k] = ts
+            elif isinstance(v, Const):
+                n.kwargs[k] = v.v
+        return Tens(n.output(0))
+
+    def op_node(self, cls, args, kwargs, node, module=None, function=None):
+        tensors = []
+        consts = []
+        for a in args:
+            ts = _tensors(a)
+            if ts:
+                tensors.extend(ts)
+            else:
+                consts.append(a.v if isinstance(a, Const) else None)
+        name = self.auto_name(_snake(cls) if cls != "TFOpLambda" else "tf_op_lambda")
+        cfg = {"name": name}
+        cfg.update({k: v.v for k, v in kwargs.items() if isinstance(v, Const)})
+        if function:
+            cfg["function"] = function
+        lay = Layer(name=name, path=name, class_name=cls, module=module, registered_name=cls, config=cfg, kind=OP)
+        lay.cst = node
+        n = Node(lay, args=tensors, consts=consts,
+                 kwargs={k: v.v for k, v in kwargs.items() if isinstance(v, Const)})
+        return Tens(n.output(0))
+
+    # ---- functions and classes
+    def run_function(self, fdef, scope, args):
+        if self.depth >= MAX_INLINE_DEPTH:
+            return UNKNOWN
+        cst = self.cst
+        params = fdef.params
+        plist = list(params.posonly_params) + list(params.params)
+        pos, kw = (args if args is not None else ([], {}))
+        for i, p in enumerate(plist):
+            name = p.name.value
+            if i < len(pos):
+                scope[name] = pos[i]
+            elif name in kw:
+                scope[name] = kw[name]
+            elif p.default is not None:
+                scope[name] = self.eval(p.default, scope)
+            else:
+                scope[name] = UNKNOWN
+        for p in params.kwonly_params:
+            scope[p.name.value] = kw.get(p.name.value, self.eval(p.default, scope) if p.default else UNKNOWN)
+        self.depth += 1
+        try:
+            r = self.exec_body(fdef.body.body if isinstance(fdef.body, cst.IndentedBlock) else [], scope)
+        finally:
+            self.depth -= 1
+        return r if r is not None else UNKNOWN
+
+    def instantiate(self, cls: ClassVal, args, kwargs, node):
+        inst = Instance(cls)
+        init = self._method(cls, "__init__")
+        if init is not None:
+            scope = dict(cls.scope)
+            scope_args = ([inst] + list(args), kwargs)
+            self.run_function(init, scope, scope_args)
+        # a subclassed model: run `call` on a fresh input so its layers form a graph
+        if self._is_keras_model(cls) and self._method(cls, "call") is not None:
+            lay = Layer(name=self.auto_name("input_layer"), path="", class_name="InputLayer", kind=INPUT)
+            lay.path = lay.name
+            lay.cst = node
+            n = Node(lay)
+            t = Tens(n.output(0))
+            out = self.call_instance(inst, [t], {})
+            outs = _tensors(out)
+            if outs:
+                self.funcs.append(FuncModel([t.t], outs, node))
+        return inst
+
+    def call_instance(self, inst: Instance, args, kwargs):
+        call = self._method(inst.cls, "call")
+        if call is None:
+            return UNKNOWN
+        return self.run_function(call, dict(inst.cls.scope), ([inst] + list(args), kwargs))
+
+    def _method(self, cls: ClassVal, name):
+        cst = self.cst
+        for s in cls.node.body.body:
+            if isinstance(s, cst.FunctionDef) and s.name.value == name:
+                return s
+        return None
+
+    @staticmethod
+    def _is_keras_model(cls: ClassVal) -> bool:
+        return any(isinstance(b, Ref) and (b.q in FUNCTIONAL_NAMES or b.q.endswith(".Model")) for b in cls.bases)
+
+    # ---- graphs
+    def seq_graph(self, seq: Seq) -> Graph | None:
+        if not seq.layers or any(x is None for x in seq.layers):
+            return None
+        g = Graph(name="sequential", path="", kind="sequential")
+        if seq.input is not None:
+            inp_t = seq.input
+            inp_node = inp_t.node
+        else:
+            first = seq.layers[0].layer
+            c = first.config
+            shape = None
+            if isinstance(c.get("batch_input_shape"), (list, tuple)):
+                shape = tuple(c["batch_input_shape"])
+            elif isinstance(c.get("input_shape"), (list, tuple)):
+                shape = (None,) + tuple(c["input_shape"])
+            elif first.class_name == "Embedding" and "input_length" in c:
+                shape = (None, c["input_length"] if isinstance(c["input_length"], int) else None)
+            elif seq.build_shape is not None:
+                shape = seq.build_shape
+            elif seq.data_shape is not None:
+                shape = seq.data_shape
+            lay = Layer(name="input", path="input", class_name="InputLayer", kind=INPUT)
+            lay.cst = seq.cst
+            inp_node = Node(lay)
+            inp_t = inp_node.output(0)
+            inp_t.shape = shape if shape is None or all(x is None or isinstance(x, int) for x in shape) else None
+            inp_t.dtype = "int32" if first.class_name in ("Embedding",) else None
+        g.nodes.append(inp_node)
+        g.inputs.append(inp_t)
+        prev = inp_t
+        for obj in seq.layers:
+            n = Node(obj.layer, args=[prev])
+            g.nodes.append(n)
+            prev = n.output(0)
+        g.outputs.append(prev)
+        return g
+
+    @staticmethod
+    def func_graph(fm: FuncModel) -> Graph | None:
+        seen: dict[int, Node] = {}
+        order: list[Node] = []
+
+        def visit(n: Node, depth=0):
+            if id(n) in seen or depth > 5000:
+                return
+            seen[id(n)] = n
+            for t in n.args:
+                visit(t.node, depth + 1)
+            for ts in n.tensor_kwargs.values():
+                for t in ts:
+                    visit(t.node, depth + 1)
+            order.append(n)
+
+        for t in fm.outputs:
+            visit(t.node)
+        if not order:
+            return None
+        g = Graph(name="model", path="", kind="functional", nodes=order, inputs=list(fm.inputs),
+                  outputs=list(fm.outputs))
+        return g
+
+
+class _Bound:
+    __slots__ = ("obj", "name")
+
+    def __init__(self, obj, name):
+        self.obj = obj
+        self.name = name
+
+
+_BINOPS = {"Multiply": "Multiply", "Add": "Add", "Subtract": "Subtract", "Divide": "Divide",
+           "MatrixMultiply": "Matmul", "Power": "Power", "FloorDivide": "FloorDivide", "Modulo": "Mod"}
+
+
+def _tensors(v) -> list[Tensor]:
+    if isinstance(v, Tens):
+        return [v.t]
+    if isinstance(v, Const) and isinstance(v.v, (list, tuple)):
+        out = []
+        for x in v.v:
+            if isinstance(x, Tens):
+                out.append(x.t)
+            else:
+                return []
+        return out
+    return []
+
+
+def _plain(v):
+    if isinstance(v, (list, tuple)):
+        return [_plain(x) if not isinstance(x, (Const, Unknown, Ref)) else (x.v if isinstance(x, Const) else None)
+                for x in v]
+    return v
+
+
+def _literal_shape(v):
+    """Shape of a nested list literal and whether all leaves are ints."""
+    if not isinstance(v, (list, tuple)):
+        return (), isinstance(v, int) and not isinstance(v, bool)
+    if not v:
+        return (0,), True
+    subs = [_literal_shape(x) for x in v]
+    first = subs[0][0]
+    if first is None or any(s[0] != first for s in subs):
+        return None, False
+    return (len(v),) + first, all(s[1] for s in subs)
+
+
+# -- entry point ----------------------------------------------------------------------------------
+
+def mentions_keras(raw: bytes) -> bool:
+    return b"keras" in raw or b"tensorflow" in raw
+
+
+def extract(text: str, path: str):
+    """Parse ``text`` and return (graphs, module); raises LintError on a syntax error."""
+    import libcst as cst
+
+    try:
+        module = cst.parse_module(text)
+    except cst.ParserSyntaxError as exc:
+        raise LintError(f"syntax error at line {exc.raw_line}, column {exc.raw_column + 1}: "
+                        f"{str(exc.message).splitlines()[0]}") from None
+    except RecursionError:
+        raise LintError("source is nested too deeply to parse") from None
+    ex = Extractor(module)
+    try:
+        graphs = ex.run()
+    except RecursionError:
+        raise LintError("source is nested too deeply to analyse") from None
+    return graphs, module, ex.layers
+
+
+def resolve_positions(module, layers) -> None:
+    """Fill ``line``/``column`` (1-based) of the calls that build ``layers``."""
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    pos = wrapper.resolve(PositionProvider)
+    for lay in layers:
+        node = getattr(lay, "cst", None)
+        if node is not None and node in pos:
+            r = pos[node]
+            lay.line, lay.column = r.start.line, r.start.column + 1

@@ -1,0 +1,80 @@
+"""Lint Python model code: the source front end, the shared analysis, positions, ``# noqa``."""
+from __future__ import annotations
+
+import re
+
+from .errors import LintError
+from .findings import Finding
+from .flow import Analysis
+from .messages import render
+
+SKIP_FILE = re.compile(r"^\s*#\s*masklint:\s*skip-file\b", re.M)
+NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Za-z0-9_\-, ]+))?", re.I)
+MAX_SOURCE_BYTES = 20 * 1024 * 1024
+
+
+def read_source(path: str) -> bytes:
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_SOURCE_BYTES + 1)
+    except OSError as exc:
+        raise LintError(f"cannot read file ({exc.strerror or exc})") from None
+    if len(raw) > MAX_SOURCE_BYTES:
+        raise LintError(f"is larger than {MAX_SOURCE_BYTES} bytes; not linted")
+    return raw
+
+
+def lint_source_text(raw: bytes, path: str) -> list[Finding]:
+    from .source_frontend import extract, mentions_keras, resolve_positions
+
+    if not mentions_keras(raw):  # the pre-filter: most Python files never touch Keras
+        return []
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise LintError("is not UTF-8 text") from None
+    if SKIP_FILE.search(text):
+        return []
+    graphs, module, layers = extract(text, path)
+    issues = []
+    for g in graphs:
+        try:
+            issues.extend(Analysis(g).run().issues.values())
+        except RecursionError:
+            raise LintError("model is nested too deeply to analyse") from None
+    if not issues:
+        return []
+    resolve_positions(module, layers)
+    by_path = {}
+    for lay in layers:
+        by_path.setdefault(lay.path, lay)
+    lines = text.splitlines()
+    out: dict[tuple, Finding] = {}
+    for iss in issues:
+        f = render(iss, path, "source")
+        cons = by_path.get(iss.consumer) if iss.consumer else None
+        if cons is not None and cons.line is not None and cons is not iss.culprit:
+            f.message = f.message.replace(f"'{iss.consumer}'", f"'{iss.consumer}' (line {cons.line})", 1)
+        if _suppressed(f, lines):
+            continue
+        out.setdefault((f.code, f.line, f.column), f)
+    return sorted(out.values(), key=Finding.sort_key)
+
+
+def _suppressed(f: Finding, lines: list[str]) -> bool:
+    if f.line is None or not 0 < f.line <= len(lines):
+        return False
+    m = NOQA.search(lines[f.line - 1])
+    if not m:
+        return False
+    codes = m.group("codes")
+    if not codes:
+        return True
+    wanted = {c.strip().upper() for c in codes.replace(",", " ").split()}
+    from .findings import NAMES
+
+    return f.code in wanted or NAMES.get(f.name, "") in wanted or f.name.upper() in wanted
+
+
+def lint_source_file(path: str) -> list[Finding]:
+    return lint_source_text(read_source(path), path)
