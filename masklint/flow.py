@@ -349,7 +349,7 @@ class Analysis:
 
     def do_masking(self, node: Node, s: State) -> None:
         lay = node.layer
-        mv = lay.config.get("mask_value", 0.0)
+        mv = lay.config.get("mask_value", 0.0)  # None: written in code masklint could not resolve
         st = self.carry([s])
         st.lost, st.mixed, st.rt_lost = None, None, None
         mask = Mask(origin=lay)
@@ -371,7 +371,7 @@ class Analysis:
                     "MK102", lay, None, src=src.path if src else None, src_class=src.class_name if src else None,
                     replaced=prev.origin.path if isinstance(prev, Mask) else None,
                     replaced_class=prev.origin.class_name if isinstance(prev, Mask) else None))
-        elif isinstance(prev, Mask) and rank != 2:
+        elif isinstance(prev, Mask) and rank != 2 and mv is not None:
             same = (prev.origin.class_name == "Masking" and prev.origin.config.get("mask_value") == mv)
             exact = s.zero and isinstance(mv, (int, float)) and not isinstance(mv, bool) and mv == 0
             if not same and not exact and s.values != "unknown":

@@ -230,7 +230,7 @@ POSITIONAL_ARGS: dict[str, tuple[str, ...]] = {
 #: constructor arguments that change what a layer does to a mask or the time axis: when model code
 #: passes one that masklint cannot resolve, the layer is treated as unknown
 BEHAVIOUR_ARGS = frozenset({
-    "mask_value", "mask_zero", "return_sequences", "return_state", "zero_output_for_mask", "merge_mode",
+    "mask_zero", "return_sequences", "return_state", "zero_output_for_mask", "merge_mode",
     "kernel_size", "strides", "padding", "pool_size", "axis", "target_shape", "dims", "n", "layer",
     "backward_layer", "use_bias", "activation", "equation", "offset", "keepdims", "data_format", "cropping",
     "size",

@@ -143,9 +143,10 @@ def canonical_name(q: str) -> str:
 
 
 def _snake(name: str) -> str:
-    s = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name)
-    s = re.sub(r"(?<=[A-Z])([A-Z][a-z])", r"_\1", s)
-    return s.lower()
+    """Keras' own default-name rule (``Conv1D`` -> ``conv1d``, ``GlobalAveragePooling1D`` ->
+    ``global_average_pooling1d``), so names match those in saved models."""
+    s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", s).lower()
 
 
 def _camel(name: str) -> str:
@@ -339,7 +340,10 @@ class Extractor:
         if isinstance(node, cst.Name):
             if node.value in ("None", "True", "False"):
                 return Const({"None": None, "True": True, "False": False}[node.value])
-            return scope.get(node.value, UNKNOWN)
+            v = scope.get(node.value)
+            if v is None:
+                return Ref(node.value) if node.value in _BUILTINS else UNKNOWN
+            return v
         if isinstance(node, cst.Integer):
             try:
                 return Const(int(node.value.replace("_", ""), 0))
@@ -665,6 +669,7 @@ class Extractor:
             cfg["function"] = function
         lay = Layer(name=name, path=name, class_name=cls, module=module, registered_name=cls, config=cfg, kind=OP)
         lay.cst = node
+        self.layers.append(lay)
         n = Node(lay, args=tensors, consts=consts,
                  kwargs={k: v.v for k, v in kwargs.items() if isinstance(v, Const)})
         return Tens(n.output(0))
@@ -803,6 +808,8 @@ class _Bound:
         self.obj = obj
         self.name = name
 
+
+_BUILTINS = {"float", "int", "len", "list", "tuple", "range"}
 
 _BINOPS = {"Multiply": "Multiply", "Add": "Add", "Subtract": "Subtract", "Divide": "Divide",
            "MatrixMultiply": "Matmul", "Power": "Power", "FloorDivide": "FloorDivide", "Modulo": "Mod"}

@@ -21,11 +21,20 @@ def test_examples_seed_ex3_is_mk102_and_fixed_are_clean():
 
 
 def test_examples_directory():
+    """The seed article's three examples: MK105 at the Masking line (ex. 1, 2), MK102 (ex. 3, code and
+    saved model); the corrected examples, the save script and the fixed models are clean."""
     r = run_cli("examples/")
     assert r.returncode == 1
-    lines = [ln for ln in r.stdout.splitlines() if ": MK" in ln]
-    assert len(lines) == 1 and "seed_ex3_masking_after_embedding.keras:masking: MK102" in lines[0]
-    assert "4 files checked" in r.stdout
+    lines = sorted(ln for ln in r.stdout.splitlines() if ": MK" in ln)
+    assert len(lines) == 4, r.stdout
+    assert lines[0].startswith("examples/models/seed_ex3_masking_after_embedding.keras:masking: MK102")
+    assert lines[1].startswith("examples/seed_ex1_masking_2d.py:28:9: MK105 [error]")
+    assert lines[2].startswith("examples/seed_ex2_multiple_mask_values.py:32:9: MK105 [error]")
+    assert lines[3].startswith("examples/seed_ex3_masking_after_embedding.py:35:9: MK102 [error]")
+    for stem in ("fixed_ex1_masking_3d", "fixed_ex2_mask_value", "fixed_ex3_mask_zero"):
+        assert stem not in r.stdout
+        r2 = run_cli(f"examples/{stem}.py")
+        assert r2.returncode == 0 and "No findings" in r2.stdout
 
 
 def test_json_output_schema():

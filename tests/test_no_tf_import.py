@@ -14,6 +14,7 @@ except SystemExit as e:
     code = e.code
 heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("tensorflow", "keras", "tf_keras", "jax", "torch"))
 print("HEAVY:", ",".join(heavy))
+print("LIBCST:", "libcst" in sys.modules)
 print("CODE:", code)
 """
 
@@ -22,7 +23,7 @@ def _modules_after(*paths):
     r = subprocess.run([sys.executable, "-c", SCRIPT, *paths], capture_output=True, text=True, cwd=ROOT,
                        timeout=120)
     out = dict(ln.split(": ", 1) if ": " in ln else (ln.rstrip(":"), "") for ln in r.stdout.splitlines()
-               if ln.startswith(("HEAVY", "CODE")))
+               if ln.startswith(("HEAVY", "CODE", "LIBCST")))
     return out
 
 
@@ -37,6 +38,16 @@ def test_linting_keras_h5_json_imports_no_tensorflow_or_keras(saved_models):
     out = _modules_after(*paths)
     assert out.get("CODE") == "1"
     assert out.get("HEAVY") == "", out
+    assert out.get("LIBCST") == "False", "model-only runs must not import libcst"
+
+
+def test_linting_source_imports_no_tensorflow_or_keras():
+    paths = [os.path.join(ROOT, "examples", name) for name in
+             ("seed_ex1_masking_2d.py", "seed_ex3_masking_after_embedding.py", "fixed_ex3_mask_zero.py")]
+    out = _modules_after(*paths)
+    assert out.get("CODE") == "1"
+    assert out.get("HEAVY") == "", out
+    assert out.get("LIBCST") == "True"
 
 
 def test_help_and_rules_import_no_tensorflow():

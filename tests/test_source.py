@@ -1,0 +1,268 @@
+"""Source linting: models in code (Sequential, .add, functional, helper functions, subclasses),
+name resolution through imports and aliases, constants, unknowns, noqa and skip-file."""
+import textwrap
+
+import pytest
+
+from conftest import run_cli
+from masklint.errors import LintError
+from masklint.source_lint import lint_source_text
+
+
+def lint(code: str):
+    return lint_source_text(textwrap.dedent(code).encode(), "model.py")
+
+
+def only(code: str):
+    fs = lint(code)
+    assert len(fs) == 1, [(f.code, f.line, f.message) for f in fs]
+    return fs[0]
+
+
+def test_sequential_list_alias_module():
+    f = only("""
+        import keras
+        from keras import layers as L
+        model = keras.Sequential([
+            keras.Input((None,), dtype="int32"),
+            L.Embedding(100, 8),
+            L.Masking(0.0),
+            L.LSTM(4),
+        ])
+    """)
+    assert (f.code, f.line, f.column, f.layer, f.consumer) == ("MK102", 7, 5, "masking", "lstm")
+    assert f.source == "source" and "(line 8)" in f.message
+
+
+def test_sequential_add_tf_keras():
+    f = only("""
+        import tensorflow as tf
+        model = tf.keras.Sequential()
+        model.add(tf.keras.Input(shape=(None, 3)))
+        model.add(tf.keras.layers.Masking(mask_value=0.0))
+        model.add(tf.keras.layers.Conv1D(8, 1))
+        model.add(tf.keras.layers.LSTM(4))
+    """)
+    assert (f.code, f.line, f.layer, f.consumer) == ("MK104", 6, "conv1d", "lstm")
+
+
+def test_functional_from_imports_with_aliases():
+    f = only("""
+        from tensorflow.keras import Model, Input
+        from tensorflow.keras.layers import Masking, Conv1D as C, LSTM
+        inp = Input(shape=(None, 3))
+        x = Masking(0.0)(inp)
+        x = C(8, 3, padding="same")(x)
+        out = LSTM(4)(x)
+        model = Model(inp, out)
+    """)
+    assert (f.code, f.line, f.layer) == ("MK107", 6, "conv1d")
+
+
+def test_helper_function_is_inlined():
+    f = only("""
+        import keras
+        from keras import layers
+
+        def conv_block(x, k):
+            x = layers.Conv1D(16, k, padding="same")(x)
+            return layers.ReLU()(x)
+
+        def build(vocab):
+            ids = keras.Input((None,), dtype="int32")
+            x = layers.Embedding(vocab, 16, mask_zero=True)(ids)
+            x = conv_block(x, 5)
+            x = layers.GlobalAveragePooling1D()(x)
+            return keras.Model(ids, layers.Dense(1)(x))
+    """)
+    assert (f.code, f.line) == ("MK107", 6)
+
+
+def test_helper_returning_layer_list():
+    f = only("""
+        import keras
+        from keras import layers
+
+        def encoder_layers(n):
+            return [layers.Embedding(n, 8), layers.Masking(0.0), layers.GRU(4)]
+
+        model = keras.Sequential(encoder_layers(50))
+    """)
+    assert f.code == "MK102" and f.line == 6
+
+
+def test_subclassed_model():
+    f = only("""
+        import keras
+        from keras import layers
+
+        class Classifier(keras.Model):
+            def __init__(self, vocab):
+                super().__init__()
+                self.emb = layers.Embedding(vocab, 16)
+                self.masking = layers.Masking(mask_value=0.0)
+                self.rnn = layers.LSTM(8)
+                self.out = layers.Dense(1)
+
+            def call(self, x):
+                x = self.emb(x)
+                x = self.masking(x)
+                return self.out(self.rnn(x))
+
+        model = Classifier(1000)
+    """)
+    assert (f.code, f.line, f.layer) == ("MK102", 9, "masking")
+
+
+def test_module_and_function_constants():
+    fs = lint("""
+        import keras
+        from keras import layers
+        PAD = float("nan")
+
+        def build():
+            width = 3
+            return keras.Sequential([keras.Input((None, width)), layers.Masking(PAD), layers.LSTM(4)])
+    """)
+    assert [f.code for f in fs] == ["MK106"]
+
+
+def test_unknown_values_stay_silent():
+    fs = lint("""
+        import keras
+        from keras import layers
+
+        def build(vocab, use_mask, cfg):
+            ids = keras.Input((None,), dtype="int32")
+            x = layers.Embedding(vocab, 16, mask_zero=use_mask)(ids)   # unknown: not MK101
+            x = layers.LSTM(cfg.units, return_sequences=cfg.rs)(x)     # unknown return_sequences
+            return keras.Model(ids, layers.Dense(1)(x))
+    """)
+    assert fs == []
+
+
+def test_unknown_mask_value_still_mk102_but_no_value_rules():
+    fs = lint("""
+        import keras
+        from keras import layers
+
+        def build(pad):
+            return keras.Sequential([keras.Input((None,), dtype="int32"), layers.Embedding(50, 8),
+                                     layers.Masking(mask_value=pad), layers.LSTM(4)])
+    """)
+    assert [f.code for f in fs] == ["MK102"]
+
+
+@pytest.mark.parametrize("code", [
+    # mask_zero + LSTM
+    """
+    import keras
+    m = keras.Sequential([keras.Input((None,), dtype="int32"), keras.layers.Embedding(10, 4, mask_zero=True),
+                          keras.layers.LSTM(4)])
+    """,
+    # Masking on 3-D float input
+    """
+    from keras import Input, Sequential
+    from keras.layers import Masking, LSTM, Dense
+    m = Sequential([Input((None, 3)), Masking(-1.0), LSTM(4), Dense(1)])
+    """,
+    # MHA with a padding mask, GlobalAveragePooling1D
+    """
+    import keras
+    from keras import layers
+    ids = keras.Input((None,), dtype="int32")
+    x = layers.Embedding(100, 8, mask_zero=True)(ids)
+    a = layers.MultiHeadAttention(2, 4)(x, x)
+    x = layers.LayerNormalization()(layers.Add()([x, a]))
+    model = keras.Model(ids, layers.Dense(1)(layers.GlobalAveragePooling1D()(x)))
+    """,
+    # Bidirectional + TimeDistributed(Dense) sequence output
+    """
+    import keras
+    from keras import layers
+    model = keras.Sequential([keras.Input((None,), dtype="int32"), layers.Embedding(100, 8, mask_zero=True),
+                              layers.Bidirectional(layers.LSTM(8, return_sequences=True)),
+                              layers.TimeDistributed(layers.Dense(3))])
+    """,
+    # fixed-length float input without a mask: no evidence of padding
+    """
+    import keras
+    model = keras.Sequential([keras.Input((20, 3)), keras.layers.Conv1D(4, 3), keras.layers.LSTM(4)])
+    """,
+    # a file that never builds a model
+    """
+    import keras
+    def f(x):
+        return keras.ops.mean(x, axis=1)
+    """,
+])
+def test_correct_code_is_silent(code):
+    assert lint(code) == []
+
+
+def test_missing_mask_on_variable_ids():
+    f = only("""
+        import keras
+        from keras import layers
+        model = keras.Sequential([keras.Input(shape=(None,)), layers.Embedding(1000, 8), layers.LSTM(4)])
+    """)
+    assert (f.code, f.layer, f.consumer) == ("MK101", "embedding", "lstm")
+
+
+def test_ops_and_positional_read():
+    fs = lint("""
+        import keras
+        from keras import layers, ops
+        inp = keras.Input((None, 3))
+        x = layers.Masking(0.0)(inp)
+        x = layers.LSTM(4, return_sequences=True)(x)
+        last = x[:, -1]
+        model = keras.Model(inp, layers.Dense(1)(last))
+        inp2 = keras.Input((None, 3))
+        y = layers.Masking(0.0)(inp2)
+        y = ops.multiply(y, 2.0)
+        model2 = keras.Model(inp2, layers.LSTM(2)(y))
+    """)
+    assert sorted((f.code, f.line) for f in fs) == [("MK104", 11), ("MK107", 7)]
+
+
+def test_noqa_and_skip_file():
+    base = """
+        import keras
+        from keras import layers
+        model = keras.Sequential([keras.Input((None,), dtype="int32"), layers.Embedding(10, 4),
+                                  layers.Masking(0.0){comment}
+                                  layers.LSTM(4)])
+    """
+    assert [f.code for f in lint(base.format(comment=","))] == ["MK102"]
+    assert lint(base.format(comment=",  # noqa: MK102")) == []
+    assert lint(base.format(comment=",  # noqa: masking-after-embedding")) == []
+    assert lint(base.format(comment=",  # noqa")) == []
+    assert [f.code for f in lint(base.format(comment=",  # noqa: MK101"))] == ["MK102"]
+    assert lint("# masklint: skip-file\n" + textwrap.dedent(base.format(comment=","))) == []
+
+
+def test_prefilter_and_syntax_errors():
+    assert lint("def broken(:\n  pass\n") == []  # never mentions keras: not even parsed
+    with pytest.raises(LintError, match="syntax error at line"):
+        lint("import keras\ndef broken(:\n  pass\n")
+
+
+def test_cli_source_and_json(tmp_path):
+    p = tmp_path / "train.py"
+    p.write_text(textwrap.dedent("""
+        import keras
+        from keras import layers
+        model = keras.Sequential([keras.Input((None,), dtype="int32"), layers.Embedding(10, 4),
+                                  layers.Masking(0.0), layers.LSTM(4)])
+    """))
+    r = run_cli(str(p), "--format", "json")
+    assert r.returncode == 1
+    import json
+
+    (d,) = json.loads(r.stdout)
+    assert (d["code"], d["line"], d["column"], d["source"]) == ("MK102", 5, 27, "source")
+    bad = tmp_path / "bad.py"
+    bad.write_text("import keras\nx = (\n")
+    r = run_cli(str(bad), str(p))
+    assert r.returncode == 2 and "bad.py: syntax error" in r.stderr and "MK102" in r.stdout
