@@ -2,7 +2,7 @@
 
 The fast tests check the manifest itself. The integration tests run the real thing:
 `pre-commit try-repo` builds a fresh virtualenv, pip-installs masklint and its dependencies from
-the package index, and runs the `masklint-models` hook on a throwaway git repository.
+the package index, and runs each hook on a throwaway git repository.
 """
 import os
 import re
