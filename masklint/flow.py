@@ -467,11 +467,11 @@ class Analysis:
             self.set_out(node, i, replace(st))
 
     def check_rnn_mask_rank(self, s: State, lay: Layer) -> None:
-        """A (batch, time, ...) mask from Masking on rank >= 4 input crashes a consumer that needs
-        (batch, time): ConvLSTM directly, or an RNN after TimeDistributed carried the mask on."""
+        """A (batch, time, ...) mask from Masking on rank >= 4 input crashes every consumer, which all
+        need (batch, time): ConvLSTM directly, or an RNN after TimeDistributed carried the mask on."""
         m = s.mask
         if isinstance(m, Mask) and m.kind == "highrank" and m.origin.class_name == "Masking":
-            if K.canonical(lay.class_name) in K.CONVLSTM_CLASSES or (s.rank is not None and s.rank <= 3):
+            if True:
                 iss = self.issue("MK105", m.origin, lay.path, why="masking_highrank", rank=None,
                                  consumer_class=lay.class_name)
                 if iss not in m.issues:
@@ -511,6 +511,13 @@ class Analysis:
             mixes = False
         elif b.time in ("conv", "pool", "gpool", "einsum", "encode", "other", "flatten"):
             st.shape = self.conv_shape(s.shape, lay, b)
+        if name == "TextVectorization" and lay.config.get("output_mode", "int") in ("int", None):
+            # integer token ids, padded with 0 up to output_sequence_length (or the longest text)
+            osl = lay.config.get("output_sequence_length")
+            osl = osl if isinstance(osl, int) and not isinstance(osl, bool) else None
+            st.shape = (s.shape[0] if s.shape else None, osl)
+            st.dtype, st.values, st.values_src = "int64", "ids", lay
+            st.time = Time(origin=lay.path, length=osl)
         if s.masked:
             m = s.mask
             if mixes:

@@ -21,7 +21,11 @@ from .errors import LintError
 from .ir import INPUT, LAYER, OP, Graph, Layer, Node, Tensor
 
 MAX_INLINE_DEPTH = 8
-MAX_STEPS = 200_000  # abstract-interpretation budget per file
+MAX_STEPS = 20_000  # abstract-interpretation budget per entry (module body or one function)
+
+
+class _Budget(Exception):
+    """This entry is too large to follow: its partial results are dropped, the file is still linted."""
 
 # -- abstract values ---------------------------------------------------------------------------
 
@@ -184,6 +188,8 @@ class Extractor:
         self.depth = 0
         self.seqs: list[Seq] = []
         self.funcs: list[FuncModel] = []
+        self.stack: list = []  # functions being inlined (recursion is not followed)
+        self._lambda_globals: dict = {}
 
     # ---- entry
     def run(self) -> list[Graph]:
@@ -191,12 +197,12 @@ class Extractor:
 
         self.cst = cst
         glob: dict = {}
-        self.exec_body(self.module.body, glob)
+        self.entry(lambda: self.exec_body(self.module.body, glob))
         # model code usually lives in functions: run each function body once as its own entry
         for stmt in self._all_defs(self.module.body):
             scope = dict(glob)
             if isinstance(stmt, cst.FunctionDef):
-                self.run_function(stmt, scope, args=None)
+                self.entry(lambda: self.run_function(stmt, scope, args=None))
         graphs = []
         for s in self.seqs:
             g = self.seq_graph(s)
@@ -207,6 +213,14 @@ class Extractor:
             if g is not None:
                 graphs.append(g)
         return graphs
+
+    def entry(self, fn) -> None:
+        n_seqs, n_funcs = len(self.seqs), len(self.funcs)
+        self.steps, self.depth, self.stack = 0, 0, []
+        try:
+            fn()
+        except _Budget:
+            del self.seqs[n_seqs:], self.funcs[n_funcs:]
 
     def _all_defs(self, body):
         cst = self.cst
@@ -221,7 +235,7 @@ class Extractor:
     def tick(self):
         self.steps += 1
         if self.steps > MAX_STEPS:
-            raise LintError("model code too large to analyse (abstract interpretation budget exceeded)")
+            raise _Budget()
 
     # ---- statements
     def exec_body(self, body, scope) -> object:
@@ -493,6 +507,7 @@ class Extractor:
         if isinstance(func, Ref):
             return self.call_ref(func.q, args, kwargs, node, scope)
         if isinstance(func, LayerObj):
+            self._lambda_globals = scope
             return self.call_layer(func, args, kwargs, node)
         if isinstance(func, _Bound):
             return self.call_method(func, args, kwargs, node)
@@ -599,7 +614,7 @@ class Extractor:
             elif isinstance(v, Const):
                 config[k] = _plain(v.v)
             elif k in ("function", "mask") and cls == "Lambda":
-                config[k] = {"class_name": "__source__"}  # code masklint does not read
+                config[k] = {"class_name": "__source__"}  # code: read below, never run
             else:
                 config[k] = None
                 if k in K.BEHAVIOUR_ARGS:
@@ -612,7 +627,13 @@ class Extractor:
             lay.registered_name = f"unresolved>{cls}"
         lay.cst = node
         self.layers.append(lay)
-        return LayerObj(lay, node)
+        obj = LayerObj(lay, node)
+        if cls == "Lambda" and "mask" not in cfg:
+            fn = node.args[0].value if node.args and node.args[0].keyword is None else next(
+                (a.value for a in node.args if a.keyword is not None and a.keyword.value == "function"), None)
+            if isinstance(fn, self.cst.Lambda):
+                lay.source_lambda = fn
+        return obj
 
     def auto_name(self, base):
         n = self.names.get(base, 0)
@@ -640,6 +661,11 @@ class Extractor:
         tensors = _tensors(args[0]) if args else []
         if not tensors:
             return UNKNOWN
+        fn = getattr(obj.layer, "source_lambda", None)
+        if fn is not None and len(args) == 1 and not kwargs:
+            r = self.inline_lambda(fn, args[0])
+            if r is not None:
+                return r
         extra = [a.t for a in args[1:] if isinstance(a, Tens)]
         n = Node(obj.layer, args=tensors + extra)
         for k, v in kwargs.items():
@@ -674,9 +700,23 @@ class Extractor:
                  kwargs={k: v.v for k, v in kwargs.items() if isinstance(v, Const)})
         return Tens(n.output(0))
 
+    def inline_lambda(self, fn, arg):
+        """``Lambda(lambda t: t[:, -1])`` without ``mask=``: follow its body as ops on the tensor (a
+        body that returns its input keeps the runtime mask, as Keras does). A function that takes a
+        ``mask`` argument, or a body masklint cannot follow, stays an opaque Lambda."""
+        params = fn.params
+        names = [p.name.value for p in params.params]
+        if len(names) != 1 or params.kwonly_params or params.star_arg is not None and not isinstance(
+                params.star_arg, self.cst.MaybeSentinel) or params.star_kwarg is not None:
+            return None
+        scope = {names[0]: arg}
+        scope.update({k: v for k, v in self._lambda_globals.items() if k not in scope})
+        r = self.eval(fn.body, scope)
+        return r if isinstance(r, Tens) else None
+
     # ---- functions and classes
     def run_function(self, fdef, scope, args):
-        if self.depth >= MAX_INLINE_DEPTH:
+        if self.depth >= MAX_INLINE_DEPTH or any(f is fdef for f in self.stack):
             return UNKNOWN
         cst = self.cst
         params = fdef.params
@@ -695,13 +735,22 @@ class Extractor:
         for p in params.kwonly_params:
             scope[p.name.value] = kw.get(p.name.value, self.eval(p.default, scope) if p.default else UNKNOWN)
         self.depth += 1
+        self.stack.append(fdef)
         try:
             r = self.exec_body(fdef.body.body if isinstance(fdef.body, cst.IndentedBlock) else [], scope)
         finally:
             self.depth -= 1
+            self.stack.pop()
         return r if r is not None else UNKNOWN
 
     def instantiate(self, cls: ClassVal, args, kwargs, node):
+        if self._is_keras_layer(cls):  # a custom layer: its mask behaviour is unknown (MK001)
+            name = self.auto_name(_snake(cls.node.name.value))
+            lay = Layer(name=name, path=name, class_name=cls.node.name.value, module=None,
+                        registered_name=f"source>{cls.node.name.value}", config={}, kind=LAYER)
+            lay.cst = node
+            self.layers.append(lay)
+            return LayerObj(lay, node)
         inst = Instance(cls)
         init = self._method(cls, "__init__")
         if init is not None:
@@ -733,6 +782,11 @@ class Extractor:
             if isinstance(s, cst.FunctionDef) and s.name.value == name:
                 return s
         return None
+
+    @staticmethod
+    def _is_keras_layer(cls: ClassVal) -> bool:
+        return any(isinstance(b, Ref) and b.q.startswith("keras.") and b.q.split(".")[-1] in ("Layer", "Wrapper")
+                   for b in cls.bases)
 
     @staticmethod
     def _is_keras_model(cls: ClassVal) -> bool:
