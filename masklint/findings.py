@@ -36,6 +36,10 @@ RULES: dict[str, Rule] = {r.code: r for r in (
          "the mask's shape guarantees a crash at call time although the model builds"),
     Rule("MK109", "loss-sees-padding", "warning",
          "the model's sequence output carries no mask although its input is masked"),
+    Rule("MK201", "mask-value-mismatch", "error",
+         "the data's padding value differs from what the mask producer masks"),
+    Rule("MK204", "cudnn-padding", "warning",
+         "a masked cuDNN-eligible LSTM/GRU gets left-padded data: compiled fit/predict fail on a GPU"),
 )}
 
 NAMES = {r.name: r.code for r in RULES.values()}

@@ -70,6 +70,7 @@ class State:
     had_mask: Layer | None = None  # a mask covered this data's time axis upstream
     had_mask_len: int | None = None
     rt_lost: Layer | None = None  # runtime mask lost here although the symbolic mask exists (MHA residual)
+    pad: object = None  # PaddingFact: how the data behind this tensor is padded (code or data sample)
 
     @property
     def rank(self):
@@ -78,6 +79,12 @@ class State:
     @property
     def masked(self) -> bool:
         return isinstance(self.mask, Mask)
+
+
+def _float(v):
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return None
+    return float(v)
 
 
 def _is_int(dtype: str | None) -> bool:
@@ -121,6 +128,10 @@ class Analysis:
     def run_graph(self, g: Graph, input_states: list[State] | None) -> list[State]:
         for i, t in enumerate(g.inputs):
             base = self.input_state(t)
+            if i == 0 and g.padding:
+                fact = g.padding[0]
+                base.pad = fact
+                base.padded = (None, fact)
             if input_states is not None and i < len(input_states):
                 outer = input_states[i]
                 base = replace(outer, shape=outer.shape if outer.shape is not None else base.shape)
@@ -201,6 +212,7 @@ class Analysis:
             st.had_mask = st.had_mask or s.had_mask
             st.had_mask_len = st.had_mask_len if st.had_mask_len is not None else s.had_mask_len
             st.rt_lost = st.rt_lost or s.rt_lost
+            st.pad = st.pad or s.pad
         vals = {s.values for s in ins}
         st.values = "unknown" if "unknown" in vals else "learned" if "learned" in vals else first.values
         st.values_src = next((s.values_src for s in ins if s.values_src is not None), None)
@@ -254,7 +266,7 @@ class Analysis:
             return
         if st.padded is not None:
             culprit, evidence = st.padded
-            self.issue("MK101", culprit, consumer.path, evidence=evidence)
+            self.issue("MK101", culprit or consumer, consumer.path, evidence=evidence)
 
     def report_lost(self, lost: Lost, code: str, consumer: str) -> Issue:
         if lost.issue is None:
@@ -326,6 +338,10 @@ class Analysis:
         if s.masked and s.mask.origin.class_name == "Masking":
             self.issue("MK103", s.mask.origin, lay.path, why="before_embedding", replaced=True)
         mask = Mask(origin=lay)
+        pv = _float(s.pad.value) if s.pad is not None else None
+        if pv is not None and pv == pv and pv != 0.0:
+            mask.issues.append(self.issue("MK201", lay, None, pad=s.pad.value, mask_value=0, mask_zero=True,
+                                          how=s.pad.how, pad_origin=s.pad.origin))
         if s.dtype and not _is_int(s.dtype) and s.values != "ids" and s.rank is not None and s.rank >= 3:
             iss = self.issue("MK105", lay, None, why="embedding_float", rank=s.rank, dtype=s.dtype)
             mask.kind = "highrank"
@@ -356,6 +372,11 @@ class Analysis:
         bad = K.bad_mask_value(mv, s.dtype)
         if bad:
             mask.issues.append(self.issue("MK106", lay, None, why=bad, value=mv))
+        elif s.pad is not None and s.values in ("data", "ids") and not s.zero:
+            pv, m = _float(s.pad.value), _float(mv)
+            if pv is not None and m is not None and pv == pv and pv != m:
+                mask.issues.append(self.issue("MK201", lay, None, pad=s.pad.value, mask_value=mv,
+                                              how=s.pad.how, pad_origin=s.pad.origin))
         rank = s.rank
         if rank == 2:
             mask.kind = "sample"  # MK105, unless an Embedding takes it (MK103): decided in finish()
@@ -399,6 +420,7 @@ class Analysis:
         if b.consumer:  # RNN with return_sequences=True
             self.reach_consumer(s if st.mask is s.mask else replace(s, mask=st.mask), lay)
             self.check_rnn_mask_rank(s, lay)
+            self.check_cudnn_padding(s if st.mask is s.mask else replace(s, mask=st.mask), lay)
             st.zero = b.zero_output
             st.values, st.values_src = "learned", lay
             st.shape = self.rnn_shape(s.shape, lay, True)
@@ -456,6 +478,7 @@ class Analysis:
                 s = replace(s, mask=em)
         self.reach_consumer(s, lay)
         self.check_rnn_mask_rank(s, lay)
+        self.check_cudnn_padding(s, lay)
         st = self.carry(ins, mask=None, time=None, lost=None, padded=None, rt_lost=None)
         if s.mixed is not None:
             st.mixed = s.mixed
@@ -465,6 +488,15 @@ class Analysis:
         self.set_out(node, 0, st)
         for i in range(1, len(node.outputs)):
             self.set_out(node, i, replace(st))
+
+    def check_cudnn_padding(self, s: State, lay: Layer) -> None:
+        """MK204: a masked, cuDNN-eligible LSTM/GRU fed left-padded data fails its right-padding
+        assertion in compiled fit/predict on a GPU."""
+        fact = s.pad
+        if not s.masked or fact is None or fact.side != "pre" or fact.origin is None:
+            return
+        if K.cudnn_eligible(lay.class_name, lay.config):
+            self.issue("MK204", fact.origin, lay.path, rnn_class=lay.class_name)
 
     def check_rnn_mask_rank(self, s: State, lay: Layer) -> None:
         """A (batch, time, ...) mask from Masking on rank >= 4 input crashes every consumer, which all
@@ -547,6 +579,8 @@ class Analysis:
             # an Embedding reads token ids whatever the Input's dtype (Input((None,)) is float32)
             if s.shape[1] is None and not s.masked and s.mask != UNKNOWN and s.values != "unknown":
                 st.padded = (lay, "variable-length token ids")
+        if s.pad is not None and not s.masked and s.mask != UNKNOWN:
+            st.padded = (lay, s.pad)
         self.set_out(node, 0, st)
 
     def do_drop_silent(self, node: Node, ins, b, kw) -> None:

@@ -84,6 +84,17 @@ class Node:
 
 
 @record
+class PaddingFact:
+    """How the data fed to a model input is padded (from code, and later from a data sample)."""
+
+    value: object = None  # the pad value, None when unknown
+    side: str | None = None  # "pre" | "post" | None (unknown)
+    dtype: str | None = None
+    origin: "Layer | None" = None  # pseudo-layer for the call that pads (pad_sequences), for locations
+    how: str = "pad_sequences"
+
+
+@record
 class Graph:
     name: str
     path: str  # "" for the top level, "outer/" prefix style otherwise
@@ -91,6 +102,7 @@ class Graph:
     nodes: list[Node] = factory(list)
     inputs: list[Tensor] = factory(list)
     outputs: list[Tensor] = factory(list)
+    padding: list[PaddingFact] = factory(list)  # facts about the data fed to inputs[0]
 
     def walk_layers(self):
         """Every layer of this graph and of nested graphs and wrappers, depth first."""

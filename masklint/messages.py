@@ -38,7 +38,7 @@ def render(iss: Issue, path: str, source: str = "model") -> Finding:
         fix = ("set supports_masking=True / compute_mask in the layer if it keeps time steps, or run "
                "`masklint probe` to check it at runtime")
     elif code == "MK101":
-        ev = d.get("evidence", "padded sequences")
+        ev = _evidence(d.get("evidence", "padded sequences"), cls)
         msg = (f"{_q(consumer)} reads {ev} from {cls} {name} without a mask, so padded steps are "
                f"treated as real data")
         fix = f"pass mask_zero=True to {name} (id 0 must be the padding id)" if cls in (
@@ -153,11 +153,39 @@ def render(iss: Issue, path: str, source: str = "model") -> Finding:
             msg = (f"{d.get('at_class', cls)} {name} drops the mask created by {_q(d.get('origin'))} before the "
                    f"model's sequence output, so the loss averages over padded steps")
             fix = "keep the mask to the output (use mask-aware layers, e.g. TimeDistributed(Dense)) or pass sample_weight"
+    elif code == "MK201":
+        po = d.get("pad_origin")
+        where = f" (line {po.line})" if po is not None and po.line else ""
+        producer = f"Embedding {name} with mask_zero=True masks id 0" if d.get("mask_zero") else (
+            f"Masking {name} masks steps equal to {d.get('mask_value')!r}")
+        msg = (f"the data is padded with {d.get('pad')!r} by {d.get('how')}{where}, but {producer}: padded "
+               f"steps are not masked{'' if not consumer else f'; {_q(consumer)} sees padding'}")
+        fix = (f"pad with 0 (value=0) or shift the ids" if d.get("mask_zero")
+               else f"use Masking(mask_value={d.get('pad')!r}) or pad with value={d.get('mask_value')!r}")
+    elif code == "MK204":
+        msg = (f"{cls}{_line(lay)} left-pads the data (padding='pre') fed to the masked, "
+               f"cuDNN-eligible {d.get('rnn_class')} {_q(consumer)}: on a GPU, compiled fit/predict fail "
+               f"cuDNN's right-padding assertion")
+        fix = "pass padding='post' to pad_sequences, or use_cudnn=False on the RNN"
     else:  # pragma: no cover
         msg = code
     return Finding(code=code, message=msg, fix=fix, path=path, layer=lay.path,
                    consumer=None if consumer == "loss" else consumer, source=source,
                    line=lay.line, column=lay.column)
+
+
+def _line(lay) -> str:
+    return ""
+
+
+def _evidence(ev, culprit_class: str) -> str:
+    """MK101 evidence: a text, or a PaddingFact (formatted now that positions are known)."""
+    if isinstance(ev, str):
+        return ev
+    origin = getattr(ev, "origin", None)
+    where = f" (line {origin.line})" if origin is not None and origin.line else ""
+    what = "token ids" if culprit_class in ("Embedding", "ReversibleEmbedding") else "data"
+    return f"{what} padded by {getattr(ev, 'how', 'padding')}{where}"
 
 
 def _shape(shape) -> str:

@@ -18,7 +18,7 @@ import re
 
 from . import knowledge as K
 from .errors import LintError
-from .ir import INPUT, LAYER, OP, Graph, Layer, Node, Tensor
+from .ir import INPUT, LAYER, OP, Graph, Layer, Node, PaddingFact, Tensor
 
 MAX_INLINE_DEPTH = 8
 MAX_STEPS = 20_000  # abstract-interpretation budget per entry (module body or one function)
@@ -72,19 +72,20 @@ class Tens:
 
 
 class Arr:
-    """A data array: its shape (dims may be None) and whether it holds integers."""
+    """A data array: its shape (dims may be None), dtype, and how it is padded (if known)."""
 
-    __slots__ = ("shape", "dtype")
+    __slots__ = ("shape", "dtype", "pad")
 
-    def __init__(self, shape, dtype):
+    def __init__(self, shape, dtype, pad=None):
         self.shape = shape
         self.dtype = dtype
+        self.pad = pad
 
 
 class Seq:
     """A ``Sequential`` under construction."""
 
-    __slots__ = ("layers", "input", "cst", "data_shape", "build_shape")
+    __slots__ = ("layers", "input", "cst", "data_shape", "build_shape", "padding")
 
     def __init__(self, cst):
         self.layers: list = []
@@ -92,15 +93,17 @@ class Seq:
         self.cst = cst
         self.data_shape = None
         self.build_shape = None
+        self.padding: list = []
 
 
 class FuncModel:
-    __slots__ = ("inputs", "outputs", "cst")
+    __slots__ = ("inputs", "outputs", "cst", "padding")
 
     def __init__(self, inputs, outputs, cst):
         self.inputs = inputs
         self.outputs = outputs
         self.cst = cst
+        self.padding: list = []
 
 
 class Func:
@@ -462,6 +465,12 @@ class Extractor:
 
     @staticmethod
     def arr_index(arr: Arr, key):
+        r = Extractor._arr_index(arr, key)
+        r.pad = arr.pad  # x[..., None] keeps the padding
+        return r
+
+    @staticmethod
+    def _arr_index(arr: Arr, key):
         if arr.shape is None:
             return Arr(None, arr.dtype)
         shape = list(arr.shape)
@@ -543,11 +552,7 @@ class Extractor:
                 self.funcs.append(fm)
             return fm
         if q in PAD_NAMES:
-            dtype = kwargs.get("dtype")
-            is_int = not (isinstance(dtype, Const) and isinstance(dtype.v, str) and "float" in dtype.v)
-            ml = kwargs.get("maxlen")
-            return Arr((None, ml.v if isinstance(ml, Const) and isinstance(ml.v, int) else None),
-                       "int32" if is_int else "float32")
+            return self.pad_sequences(args, kwargs, node)
         if q in ("numpy.array", "numpy.asarray"):
             if args and isinstance(args[0], Const):
                 shape, is_int = _literal_shape(args[0].v)
@@ -571,6 +576,31 @@ class Extractor:
             return self.op_node("TFOpLambda", args, kwargs, node, function=fn)
         return UNKNOWN
 
+    def pad_sequences(self, args, kwargs, node):
+        """``pad_sequences(seqs, maxlen=None, dtype="int32", padding="pre", truncating="pre", value=0.0)``."""
+        names = ("sequences", "maxlen", "dtype", "padding", "truncating", "value")
+        a = dict(zip(names, args))
+        a.update(kwargs)
+
+        def known(key, default):
+            if key not in a:
+                return default
+            v = a[key]
+            return v.v if isinstance(v, Const) else None
+
+        dtype = known("dtype", "int32")
+        maxlen = known("maxlen", None)
+        side = known("padding", "pre")
+        lay = Layer(name=self.auto_name("pad_sequences"), path="", class_name="pad_sequences", kind="data")
+        lay.path = lay.name
+        lay.cst = node
+        self.layers.append(lay)
+        fact = PaddingFact(value=known("value", 0.0), side=side if side in ("pre", "post") else None,
+                           dtype=dtype if isinstance(dtype, str) else None, origin=lay, how="pad_sequences")
+        is_int = not (isinstance(dtype, str) and "float" in dtype)
+        return Arr((None, maxlen if isinstance(maxlen, int) and not isinstance(maxlen, bool) else None),
+                   "int32" if is_int else "float32", pad=fact)
+
     def seq_add(self, seq: Seq, item):
         if isinstance(item, LayerObj):
             seq.layers.append(item)
@@ -581,12 +611,18 @@ class Extractor:
 
     def call_method(self, bound, args, kwargs, node):
         obj, name = bound.obj, bound.name
+        if isinstance(obj, (Seq, FuncModel)) and name in ("fit", "predict", "evaluate", "train_on_batch",
+                                                          "predict_on_batch", "test_on_batch"):
+            x = args[0] if args else kwargs.get("x")
+            if isinstance(x, Arr):
+                if x.pad is not None and x.pad not in obj.padding:
+                    obj.padding.append(x.pad)
+                if isinstance(obj, Seq) and x.shape is not None and obj.data_shape is None:
+                    obj.data_shape = (None,) + tuple(x.shape[1:])
+            return UNKNOWN
         if isinstance(obj, Seq):
             if name == "add" and args:
                 self.seq_add(obj, args[0])
-            elif name in ("fit", "predict", "evaluate", "train_on_batch", "predict_on_batch") and args:
-                if isinstance(args[0], Arr) and args[0].shape is not None and obj.data_shape is None:
-                    obj.data_shape = (None,) + tuple(args[0].shape[1:])
             elif name == "build" and args and isinstance(args[0], Const):
                 shape = args[0].v
                 if isinstance(shape, (list, tuple)):
@@ -594,7 +630,7 @@ class Extractor:
             return UNKNOWN
         if isinstance(obj, Arr) and name == "astype":
             dt = args[0].v if args and isinstance(args[0], Const) and isinstance(args[0].v, str) else None
-            return Arr(obj.shape, dt or obj.dtype)
+            return Arr(obj.shape, dt or obj.dtype, pad=obj.pad)
         return UNKNOWN
 
     def make_layer(self, cls, args, kwargs, node):
@@ -828,6 +864,7 @@ class Extractor:
             g.nodes.append(n)
             prev = n.output(0)
         g.outputs.append(prev)
+        g.padding = list(seq.padding)
         return g
 
     @staticmethod
@@ -852,6 +889,8 @@ class Extractor:
             return None
         g = Graph(name="model", path="", kind="functional", nodes=order, inputs=list(fm.inputs),
                   outputs=list(fm.outputs))
+        if len(fm.inputs) == 1:
+            g.padding = list(fm.padding)
         return g
 
 

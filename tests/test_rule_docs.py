@@ -8,7 +8,9 @@ Keras 3 model named ``model``. Each block is executed once per session, the mode
 * a ``failing`` block must get a finding with the document's code;
 * a ``fixed`` block must get no finding with that code and no finding of severity error or warning.
 
-Blocks tagged plain ``python`` are illustrations and are not executed.
+Blocks tagged ``python failing-source`` / ``python fixed-source`` are model *code* (for the rules that
+need facts only code shows, such as the padding value): they are written to a ``.py`` file and that file
+is linted, never run. Blocks tagged plain ``python`` are illustrations and are not executed.
 """
 from __future__ import annotations
 
@@ -32,7 +34,7 @@ RULES_DIR = ROOT / "rules"
 DOC_NAME = re.compile(r"^(MK\d{3})-([a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
 FENCE = re.compile(r"^```(\S*)[ \t]*(.*?)[ \t]*$")
 REQUIRED_SECTIONS = ("## What it detects", "## Why it matters", "## Example", "## Fix", "## Not flagged")
-EXECUTED_TAGS = ("failing", "fixed")
+EXECUTED_TAGS = ("failing", "fixed", "failing-source", "fixed-source")
 
 # (code, block index) -> why the case is expected to fail because of a known masklint analysis bug.
 # strict=True: when the analysis is fixed the case XPASSes, which fails the run until the entry is removed.
@@ -47,6 +49,7 @@ class Block:
     kind: str  # "failing" | "fixed"
     line: int  # 1-based line of the opening fence
     source: str
+    is_source: bool = False  # linted as a .py file instead of being run
 
     @property
     def id(self) -> str:
@@ -80,7 +83,8 @@ def _blocks(path: Path) -> tuple[list[Block], list[tuple[int, str]]]:
             continue
         fences.append((start + 1, tag))
         if tag in EXECUTED_TAGS:
-            blocks.append(Block(path.name, code, len(blocks), tag, start + 1, "\n".join(body) + "\n"))
+            blocks.append(Block(path.name, code, len(blocks), tag.split("-")[0], start + 1,
+                                "\n".join(body) + "\n", tag.endswith("-source")))
     return blocks, fences
 
 
@@ -135,7 +139,7 @@ def test_doc_header_and_layout(path: Path):
     bad = [(ln, tag) for ln, tag in fences if tag not in ("",) + EXECUTED_TAGS]
     assert not bad, f"{path.name}: unknown python block tags (line, tag): {bad}"
     kinds = {b.kind for b in blocks}
-    assert kinds == set(EXECUTED_TAGS), f"{path.name}: needs at least one 'python failing' and one 'python fixed' block"
+    assert kinds == {"failing", "fixed"}, f"{path.name}: needs at least one 'python failing' and one 'python fixed' block"
 
 
 # -- the examples ----------------------------------------------------------------------------------
@@ -147,6 +151,10 @@ class Linted:
 
 
 def _build_and_save(block: Block, out_dir: Path) -> tuple[Path | None, str | None]:
+    if block.is_source:
+        path = out_dir / f"{block.id.replace('-', '_')}.py"
+        path.write_text(block.source, encoding="utf-8")
+        return path, None
     import keras
 
     ns = {"__name__": f"rule_doc_{block.code}_{block.index}"}

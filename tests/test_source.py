@@ -298,3 +298,64 @@ def test_real_code_never_errors():
     files = sorted(os.path.join(d, f) for d, _, fs in os.walk(root) for f in fs if f.endswith(".py"))[::10]
     res = lint_paths(files)
     assert res.errors == [] and res.files == len(files)
+
+
+PAD_MODEL = """
+import keras
+from keras import layers
+from keras.utils import pad_sequences
+{data}
+model = keras.Sequential([keras.Input({shape}), {producer}, layers.{rnn}])
+model.{method}(x)
+"""
+
+
+@pytest.mark.parametrize("data,shape,producer,rnn,method,expected", [
+    # MK201: pad value against the mask producer
+    ('x = pad_sequences(s, value=-1.0, dtype="float32", padding="post")[..., None]', "(None, 1)",
+     "layers.Masking(0.0)", "LSTM(4)", "fit", {"MK201"}),
+    ('x = pad_sequences(s, value=-1.0, dtype="float32", padding="post")[..., None]', "(None, 1)",
+     "layers.Masking(-1.0)", "LSTM(4)", "fit", set()),
+    ('x = pad_sequences(s, value=7, padding="post")', '(None,), dtype="int32"',
+     "layers.Embedding(10, 4, mask_zero=True)", "LSTM(4)", "predict", {"MK201"}),
+    ('x = pad_sequences(s, padding="post")', '(None,), dtype="int32"',
+     "layers.Embedding(10, 4, mask_zero=True)", "LSTM(4)", "evaluate", set()),
+    ('x = pad_sequences(s, value=PAD, padding="post")', '(None,), dtype="int32"',  # unknown value
+     "layers.Embedding(10, 4, mask_zero=True)", "LSTM(4)", "fit", set()),
+    # MK204: left padding with a masked cuDNN-eligible RNN
+    ("x = pad_sequences(s)", '(None,), dtype="int32"', "layers.Embedding(10, 4, mask_zero=True)",
+     "LSTM(4)", "fit", {"MK204"}),
+    ("x = pad_sequences(s)", '(None,), dtype="int32"', "layers.Embedding(10, 4, mask_zero=True)",
+     "GRU(4, reset_after=False)", "fit", set()),
+    ("x = pad_sequences(s)", '(None,), dtype="int32"', "layers.Embedding(10, 4, mask_zero=True)",
+     "LSTM(4, use_cudnn=False)", "fit", set()),
+    ("x = pad_sequences(s)", '(None,), dtype="int32"', "layers.Embedding(10, 4, mask_zero=True)",
+     "SimpleRNN(4)", "fit", set()),
+    ('x = pad_sequences(s, padding=side)', '(None,), dtype="int32"',  # unknown side
+     "layers.Embedding(10, 4, mask_zero=True)", "LSTM(4)", "fit", set()),
+    # MK101 where padding is proven, even at a fixed length
+    ('x = pad_sequences(s, maxlen=20, padding="post")', '(20,), dtype="int32"', "layers.Embedding(10, 4)",
+     "LSTM(4)", "fit", {"MK101"}),
+    ('x = pad_sequences(s, maxlen=20, padding="post")', '(20,), dtype="int32"',
+     "layers.Embedding(10, 4, mask_zero=True)", "LSTM(4)", "fit", set()),
+])
+def test_padding_facts(data, shape, producer, rnn, method, expected):
+    code = PAD_MODEL.format(data=data, shape=shape, producer=producer, rnn=rnn, method=method)
+    assert {f.code for f in lint(code)} == expected, code
+
+
+def test_padding_reaches_model_from_builder_function():
+    fs = lint("""
+        import keras
+        from keras import layers
+        from tensorflow.keras.preprocessing.sequence import pad_sequences
+
+        def build():
+            return keras.Sequential([keras.Input((None, 2)), layers.Masking(0.0), layers.LSTM(4)])
+
+        x = pad_sequences([[[1.0, 2.0]], [[3.0, 4.0], [5.0, 6.0]]], value=-9.0, dtype="float32", padding="post")
+        model = build()
+        model.fit(x, [0, 1])
+    """)
+    assert [(f.code, f.line) for f in fs] == [("MK201", 7)]
+    assert "(line 9)" in fs[0].message
