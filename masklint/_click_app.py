@@ -42,10 +42,12 @@ def cli():
 @click.option("--ignore", multiple=True, help="Do not report these codes, prefixes or names (comma-separated).")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings (still 2 on errors).")
 @click.option("--debug", is_flag=True, help="Show tracebacks for internal errors.")
-def check(paths, fmt, fail_on, select, ignore, exit_zero, debug):
+@click.option("--fix", is_flag=True, help="Fix what can be fixed mechanically in source files, then lint.")
+@click.option("--diff", is_flag=True, help="Print the fixes as a unified diff; change nothing.")
+def check(paths, fmt, fail_on, select, ignore, exit_zero, debug, fix, diff):
     """Lint PATHS (default: the current directory)."""
     try:
-        code = run_check(paths, fmt, fail_on, select, ignore, exit_zero, debug)
+        code = run_check(paths, fmt, fail_on, select, ignore, exit_zero, debug, fix, diff)
     except UsageError as exc:
         raise click.UsageError(str(exc)) from None
     raise click.exceptions.Exit(code)

@@ -47,13 +47,53 @@ def selected(code: str, select: list[str], ignore: list[str]) -> bool:
     return not (ign >= 0 and ign >= sel)
 
 
-def run_check(paths, fmt="text", fail_on="warning", select=(), ignore=(), exit_zero=False, debug=False) -> int:
+def run_fixes(paths, write: bool) -> tuple[int, list[tuple[str, str]]]:
+    """Apply (``write``) or print as a diff the autofixes of the source files under ``paths``."""
+    from .errors import LintError
+    from .fixes import unified_diff
+    from .runner import SOURCE_EXTS, collect
+    from .source_lint import fix_source_text, read_source
+
+    files, errors = collect(list(paths) or ["."])
+    changed = 0
+    for p in files:
+        if not p.lower().endswith(SOURCE_EXTS):
+            continue
+        try:
+            raw = read_source(p)
+            new = fix_source_text(raw, p)
+        except LintError as exc:
+            errors.append((p, str(exc)))
+            continue
+        if new is None:
+            continue
+        changed += 1
+        if write:
+            with open(p, "w", encoding="utf-8", newline="") as fh:
+                fh.write(new)
+        else:
+            sys.stdout.write(unified_diff(p, raw.decode("utf-8"), new))
+    return changed, errors
+
+
+def run_check(paths, fmt="text", fail_on="warning", select=(), ignore=(), exit_zero=False, debug=False,
+              fix=False, diff=False) -> int:
     """Lint ``paths``, print the report, return the exit code (0, 1 or 2)."""
     from .output import format_json, format_text, summary, use_colour
     from .runner import lint_paths
 
     sel = parse_codes(select, "--select")
     ign = parse_codes(ignore, "--ignore")
+    if diff:  # show the fixes, change nothing: exit 1 when a file would change (like ruff --diff)
+        changed, errors = run_fixes(paths, write=False)
+        for path, reason in errors:
+            sys.stderr.write(f"masklint: error: {path}: {reason}\n")
+        sys.stderr.write(f"{changed} file{'s' if changed != 1 else ''} would be fixed.\n")
+        return 2 if errors else (1 if changed else 0)
+    if fix:
+        changed, _ = run_fixes(paths, write=True)
+        if changed:
+            sys.stderr.write(f"Fixed {changed} file{'s' if changed != 1 else ''}.\n")
     res = lint_paths(list(paths) or ["."], debug=debug)
     findings = [f for f in res.findings if selected(f.code, sel, ign)]
     findings.sort(key=Finding.sort_key)
@@ -78,7 +118,7 @@ def run_check(paths, fmt="text", fail_on="warning", select=(), ignore=(), exit_z
 
 _VALUE_OPTS = {"--format": ("fmt", FORMATS), "--fail-on": ("fail_on", FAIL_ON), "--select": ("select", None),
                "--ignore": ("ignore", None)}
-_FLAG_OPTS = {"--exit-zero": "exit_zero", "--debug": "debug"}
+_FLAG_OPTS = {"--exit-zero": "exit_zero", "--debug": "debug", "--fix": "fix", "--diff": "diff"}
 
 
 def fast_parse(argv: list[str]):

@@ -389,7 +389,7 @@ class Analysis:
             if not exact:
                 src = s.values_src
                 mask.issues.append(self.issue(
-                    "MK102", lay, None, src=src.path if src else None, src_class=src.class_name if src else None,
+                    "MK102", lay, None, src=src.path if src else None, src_layer=src, src_class=src.class_name if src else None,
                     replaced=prev.origin.path if isinstance(prev, Mask) else None,
                     replaced_class=prev.origin.class_name if isinstance(prev, Mask) else None))
         elif isinstance(prev, Mask) and rank != 2 and mv is not None:

@@ -24,17 +24,18 @@ def read_source(path: str) -> bytes:
     return raw
 
 
-def lint_source_text(raw: bytes, path: str) -> list[Finding]:
-    from .source_frontend import extract, mentions_keras, resolve_positions
+def _analyse(raw: bytes, path: str):
+    """(text, module, layers, issues), or None when the file is skipped."""
+    from .source_frontend import extract, mentions_keras
 
     if not mentions_keras(raw):  # the pre-filter: most Python files never touch Keras
-        return []
+        return None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise LintError("is not UTF-8 text") from None
     if SKIP_FILE.search(text):
-        return []
+        return None
     graphs, module, layers = extract(text, path)
     issues = []
     for g in graphs:
@@ -42,8 +43,16 @@ def lint_source_text(raw: bytes, path: str) -> list[Finding]:
             issues.extend(Analysis(g).run().issues.values())
         except RecursionError:
             raise LintError("model is nested too deeply to analyse") from None
-    if not issues:
+    return text, module, layers, issues
+
+
+def lint_source_text(raw: bytes, path: str) -> list[Finding]:
+    from .source_frontend import resolve_positions
+
+    res = _analyse(raw, path)
+    if res is None or not res[3]:
         return []
+    text, module, layers, issues = res
     resolve_positions(module, layers)
     by_path = {}
     for lay in layers:
@@ -78,3 +87,26 @@ def _suppressed(f: Finding, lines: list[str]) -> bool:
 
 def lint_source_file(path: str) -> list[Finding]:
     return lint_source_text(read_source(path), path)
+
+
+def fix_source_text(raw: bytes, path: str) -> str | None:
+    """The fixed text of a file, or None when nothing is fixable. Suppressed findings are not fixed."""
+    from .fixes import apply, plan
+    from .source_frontend import resolve_positions
+
+    res = _analyse(raw, path)
+    if res is None or not res[3]:
+        return None
+    text, module, layers, issues = res
+    resolve_positions(module, layers)
+    lines = text.splitlines()
+    wanted = []
+    for iss in issues:
+        f = render(iss, path, "source")
+        if not _suppressed(f, lines):
+            wanted.append(iss)
+    edits = plan(wanted)
+    if not edits:
+        return None
+    new = apply(module, edits)
+    return new if new != text else None

@@ -1,0 +1,96 @@
+"""Autofix for model code (``--fix`` / ``--diff``): the mechanical cases, applied with libcst so
+formatting and comments survive.
+
+* MK102 Masking after an Embedding: ``mask_zero=True`` on the Embedding, the Masking removed.
+* MK201 mismatched ``mask_value``: set to the value the data is padded with.
+* MK101 an Embedding without a mask in front of a consumer, padding proven: ``mask_zero=True``.
+"""
+from __future__ import annotations
+
+import difflib
+
+from .flow import Issue
+
+FIXABLE = ("MK101", "MK102", "MK201")
+
+
+def plan(issues: list[Issue]) -> dict:
+    """node -> edit, from the analysis issues of one file (only fixes that are certain)."""
+    from .ir import PaddingFact
+
+    edits: dict = {}
+    for iss in issues:
+        d = iss.detail
+        node = getattr(iss.culprit, "cst", None)
+        if node is None:
+            continue
+        if iss.code == "MK102":
+            src = d.get("src_layer")
+            if src is None or src.class_name != "Embedding" or getattr(src, "cst", None) is None:
+                continue
+            edits[id(src.cst)] = ("kwarg", src.cst, "mask_zero", "True")
+            edits[id(node)] = ("remove", node, None, None)
+        elif iss.code == "MK201" and not d.get("mask_zero"):
+            pad = d.get("pad")
+            if isinstance(pad, (int, float)) and not isinstance(pad, bool) and pad == pad:
+                edits[id(node)] = ("kwarg", node, "mask_value", repr(float(pad)))
+        elif iss.code == "MK101" and iss.culprit.class_name == "Embedding" and isinstance(
+                d.get("evidence"), PaddingFact) and (d["evidence"].value in (0, 0.0)):
+            edits[id(node)] = ("kwarg", node, "mask_zero", "True")
+    return edits
+
+
+def apply(module, edits: dict) -> str:
+    import libcst as cst
+
+    def set_kwarg(call: cst.Call, key: str, value: str) -> cst.Call:
+        new_value = cst.parse_expression(value)
+        args = list(call.args)
+        for i, a in enumerate(args):
+            if a.keyword is not None and a.keyword.value == key:
+                args[i] = a.with_changes(value=new_value)
+                return call.with_changes(args=args)
+        # a positional mask_value (Masking(0.0)) is replaced in place
+        if key == "mask_value" and args and args[0].keyword is None:
+            args[0] = args[0].with_changes(value=new_value)
+            return call.with_changes(args=args)
+        if args:
+            last = args[-1]
+            if last.comma is cst.MaybeSentinel.DEFAULT:
+                args[-1] = last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+        args.append(cst.Arg(value=new_value, keyword=cst.Name(key),
+                            equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""),
+                                                  whitespace_after=cst.SimpleWhitespace(""))))
+        return call.with_changes(args=args)
+
+    removed = {k for k, e in edits.items() if e[0] == "remove"}
+
+    class Fixer(cst.CSTTransformer):
+        def leave_Call(self, original, updated):
+            e = edits.get(id(original))
+            if e is not None and e[0] == "kwarg":
+                return set_kwarg(updated, e[2], e[3])
+            # functional: Masking(...)(x) -> x
+            if id(original.func) in removed and len(updated.args) == 1:
+                return updated.args[0].value
+            return updated
+
+        def leave_Element(self, original, updated):
+            if id(original.value) in removed:
+                return cst.RemoveFromParent()
+            return updated
+
+        def leave_SimpleStatementLine(self, original, updated):
+            # model.add(Masking(...))
+            for small in original.body:
+                if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call) and small.value.args and \
+                        id(small.value.args[0].value) in removed:
+                    return cst.RemoveFromParent()
+            return updated
+
+    return module.visit(Fixer()).code
+
+
+def unified_diff(path: str, old: str, new: str) -> str:
+    p = path.lstrip("/")
+    return "".join(difflib.unified_diff(old.splitlines(True), new.splitlines(True), f"a/{p}", f"b/{p}"))
