@@ -44,10 +44,12 @@ def cli():
 @click.option("--debug", is_flag=True, help="Show tracebacks for internal errors.")
 @click.option("--fix", is_flag=True, help="Fix what can be fixed mechanically in source files, then lint.")
 @click.option("--diff", is_flag=True, help="Print the fixes as a unified diff; change nothing.")
-def check(paths, fmt, fail_on, select, ignore, exit_zero, debug, fix, diff):
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Worker processes for large runs (default: all cores).")
+def check(paths, fmt, fail_on, select, ignore, exit_zero, debug, fix, diff, jobs):
     """Lint PATHS (default: the current directory)."""
     try:
-        code = run_check(paths, fmt, fail_on, select, ignore, exit_zero, debug, fix, diff)
+        code = run_check(paths, fmt, fail_on, select, ignore, exit_zero, debug, fix, diff, jobs)
     except UsageError as exc:
         raise click.UsageError(str(exc)) from None
     raise click.exceptions.Exit(code)

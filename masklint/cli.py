@@ -77,7 +77,7 @@ def run_fixes(paths, write: bool) -> tuple[int, list[tuple[str, str]]]:
 
 
 def run_check(paths, fmt="text", fail_on="warning", select=(), ignore=(), exit_zero=False, debug=False,
-              fix=False, diff=False) -> int:
+              fix=False, diff=False, jobs=None) -> int:
     """Lint ``paths``, print the report, return the exit code (0, 1 or 2)."""
     from .output import format_json, format_text, summary, use_colour
     from .runner import lint_paths
@@ -94,7 +94,7 @@ def run_check(paths, fmt="text", fail_on="warning", select=(), ignore=(), exit_z
         changed, _ = run_fixes(paths, write=True)
         if changed:
             sys.stderr.write(f"Fixed {changed} file{'s' if changed != 1 else ''}.\n")
-    res = lint_paths(list(paths) or ["."], debug=debug)
+    res = lint_paths(list(paths) or ["."], debug=debug, jobs=jobs)
     findings = [f for f in res.findings if selected(f.code, sel, ign)]
     findings.sort(key=Finding.sort_key)
     out = sys.stdout
@@ -117,7 +117,7 @@ def run_check(paths, fmt="text", fail_on="warning", select=(), ignore=(), exit_z
 
 
 _VALUE_OPTS = {"--format": ("fmt", FORMATS), "--fail-on": ("fail_on", FAIL_ON), "--select": ("select", None),
-               "--ignore": ("ignore", None)}
+               "--ignore": ("ignore", None), "--jobs": ("jobs", "int")}
 _FLAG_OPTS = {"--exit-zero": "exit_zero", "--debug": "debug", "--fix": "fix", "--diff": "diff"}
 
 
@@ -148,7 +148,11 @@ def fast_parse(argv: list[str]):
                     return None
                 value = argv[i]
             key, choices = _VALUE_OPTS[name]
-            if choices is not None:
+            if choices == "int":
+                if not value.isdigit() or int(value) < 1:
+                    return None
+                kw[key] = int(value)
+            elif choices is not None:
                 if value not in choices:
                     return None
                 kw[key] = value

@@ -359,3 +359,17 @@ def test_padding_reaches_model_from_builder_function():
     """)
     assert [(f.code, f.line) for f in fs] == [("MK201", 7)]
     assert "(line 9)" in fs[0].message
+
+
+def test_parallel_run_matches_serial(monkeypatch):
+    import os
+
+    from masklint import runner
+
+    monkeypatch.setattr(runner, "PARALLEL_MIN_FILES", 2)
+    paths = [os.path.join(os.path.dirname(__file__), "models.py"),
+             os.path.join(os.path.dirname(os.path.dirname(__file__)), "examples")]
+    serial = runner.lint_paths(paths, jobs=1)
+    parallel = runner.lint_paths(paths, jobs=2)
+    key = lambda r: sorted((f.path, f.code, f.line, f.layer) for f in r.findings)  # noqa: E731
+    assert key(serial) == key(parallel) and serial.files == parallel.files and len(serial.findings) > 60
