@@ -38,8 +38,14 @@ RULES: dict[str, Rule] = {r.code: r for r in (
          "the model's sequence output carries no mask although its input is masked"),
     Rule("MK201", "mask-value-mismatch", "error",
          "the data's padding value differs from what the mask producer masks"),
+    Rule("MK202", "real-values-masked", "error",
+         "real steps equal the mask value, so they are silently skipped (e.g. token id 0 is a real token)"),
+    Rule("MK203", "embedding-without-padding-slot", "warning",
+         "Embedding(input_dim=len(vocab)) with 1-based ids: the largest id is out of range"),
     Rule("MK204", "cudnn-padding", "warning",
          "a masked cuDNN-eligible LSTM/GRU gets left-padded data: compiled fit/predict fail on a GPU"),
+    Rule("MK205", "padded-targets", "warning",
+         "padded sequence targets while the model's sequence output has no mask"),
 )}
 
 NAMES = {r.name: r.code for r in RULES.values()}

@@ -71,6 +71,7 @@ class State:
     had_mask_len: int | None = None
     rt_lost: Layer | None = None  # runtime mask lost here although the symbolic mask exists (MHA residual)
     pad: object = None  # PaddingFact: how the data behind this tensor is padded (code or data sample)
+    zero_real: Layer | None = None  # a lookup layer that gives id 0 to a real token (OOV)
 
     @property
     def rank(self):
@@ -213,6 +214,7 @@ class Analysis:
             st.had_mask_len = st.had_mask_len if st.had_mask_len is not None else s.had_mask_len
             st.rt_lost = st.rt_lost or s.rt_lost
             st.pad = st.pad or s.pad
+            st.zero_real = st.zero_real or s.zero_real
         vals = {s.values for s in ins}
         st.values = "unknown" if "unknown" in vals else "learned" if "learned" in vals else first.values
         st.values_src = next((s.values_src for s in ins if s.values_src is not None), None)
@@ -338,6 +340,9 @@ class Analysis:
         if s.masked and s.mask.origin.class_name == "Masking":
             self.issue("MK103", s.mask.origin, lay.path, why="before_embedding", replaced=True)
         mask = Mask(origin=lay)
+        if s.zero_real is not None:
+            mask.issues.append(self.issue("MK202", s.zero_real, lay.path, why="lookup_oov_zero",
+                                          lookup_class=s.zero_real.class_name))
         pv = _float(s.pad.value) if s.pad is not None else None
         if pv is not None and pv == pv and pv != 0.0:
             mask.issues.append(self.issue("MK201", lay, None, pad=s.pad.value, mask_value=0, mask_zero=True,
@@ -550,6 +555,15 @@ class Analysis:
             st.shape = (s.shape[0] if s.shape else None, osl)
             st.dtype, st.values, st.values_src = "int64", "ids", lay
             st.time = Time(origin=lay.path, length=osl)
+        if name in ("StringLookup", "IntegerLookup") and lay.config.get("output_mode", "int") in ("int", None) \
+                and not lay.config.get("invert"):
+            st.shape = s.shape
+            st.dtype, st.values, st.values_src = "int64", "ids", lay
+            st.time = s.time or (Time(origin=lay.path, length=s.shape[1]) if s.shape and len(s.shape) == 2 else None)
+            oov = lay.config.get("num_oov_indices", 1)
+            # without a mask token, index 0 is the first OOV index: a real (unknown) token
+            if lay.config.get("mask_token") is None and isinstance(oov, int) and not isinstance(oov, bool) and oov >= 1:
+                st.zero_real = lay
         if s.masked:
             m = s.mask
             if mixes:
@@ -798,6 +812,12 @@ class Analysis:
 
     # -- model outputs ------------------------------------------------------------------------
     def check_output(self, t: Tensor, st: State) -> None:
+        if self.graph.target_padding and st.mask != UNKNOWN and st.time is not None and not st.masked \
+                and st.had_mask is None and (st.shape is None or len(st.shape) >= 2):
+            fact = self.graph.target_padding[0]
+            # a missing mask already reported (MK101) is the same root cause: its fix masks the output too
+            if fact.origin is not None and not any(k[0] == "MK101" for k in self.issues):
+                self.issue("MK205", fact.origin, "loss", why="unmasked_output")
         if st.mask == UNKNOWN or st.had_mask is None:
             return
         shape = st.shape

@@ -103,6 +103,7 @@ class Graph:
     inputs: list[Tensor] = factory(list)
     outputs: list[Tensor] = factory(list)
     padding: list[PaddingFact] = factory(list)  # facts about the data fed to inputs[0]
+    target_padding: list[PaddingFact] = factory(list)  # facts about the targets (y) it is trained on
 
     def walk_layers(self):
         """Every layer of this graph and of nested graphs and wrappers, depth first."""

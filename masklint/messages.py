@@ -39,8 +39,8 @@ def render(iss: Issue, path: str, source: str = "model") -> Finding:
                "`masklint probe` to check it at runtime")
     elif code == "MK101":
         ev = _evidence(d.get("evidence", "padded sequences"), cls)
-        msg = (f"{_q(consumer)} reads {ev} from {cls} {name} without a mask, so padded steps are "
-               f"treated as real data")
+        src = "" if consumer == lay.path else f" from {cls} {name}"
+        msg = f"{_q(consumer)} reads {ev}{src} without a mask, so padded steps are treated as real data"
         fix = f"pass mask_zero=True to {name} (id 0 must be the padding id)" if cls in (
             "Embedding", "ReversibleEmbedding") else "add a Masking layer (or a mask) in front of it"
     elif code == "MK102":
@@ -167,6 +167,20 @@ def render(iss: Issue, path: str, source: str = "model") -> Finding:
                f"cuDNN-eligible {d.get('rnn_class')} {_q(consumer)}: on a GPU, compiled fit/predict fail "
                f"cuDNN's right-padding assertion")
         fix = "pass padding='post' to pad_sequences, or use_cudnn=False on the RNN"
+    elif code == "MK202":
+        msg = (f"{cls} {name} has no mask token, so index 0 is its OOV (unknown-token) index, and "
+               f"Embedding {_q(consumer)} with mask_zero=True masks every unknown token as if it were padding")
+        fix = f"pass mask_token='' (or 0 for IntegerLookup) to {name}, so 0 is reserved for padding"
+    elif code == "MK203":
+        msg = (f"Embedding {name} has input_dim=len({d.get('vocab')}), but Tokenizer ids run from 1 to "
+               f"len({d.get('vocab')}) (0 is kept for padding): the largest id is out of range (an error on CPU, "
+               f"silent zeros on GPU)")
+        fix = f"use input_dim=len({d.get('vocab')}) + 1"
+    elif code == "MK205":
+        msg = (f"the targets are padded by {cls}, but the model's sequence output carries no mask: the loss "
+               f"averages over the padded steps")
+        fix = ("mask the input (Embedding(mask_zero=True) or Masking) so the output keeps the mask, or pass "
+               "sample_weight=(y != pad) to fit")
     else:  # pragma: no cover
         msg = code
     return Finding(code=code, message=msg, fix=fix, path=path, layer=lay.path,

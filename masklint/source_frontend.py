@@ -85,7 +85,7 @@ class Arr:
 class Seq:
     """A ``Sequential`` under construction."""
 
-    __slots__ = ("layers", "input", "cst", "data_shape", "build_shape", "padding")
+    __slots__ = ("layers", "input", "cst", "data_shape", "build_shape", "padding", "target_padding")
 
     def __init__(self, cst):
         self.layers: list = []
@@ -94,16 +94,46 @@ class Seq:
         self.data_shape = None
         self.build_shape = None
         self.padding: list = []
+        self.target_padding: list = []
 
 
 class FuncModel:
-    __slots__ = ("inputs", "outputs", "cst", "padding")
+    __slots__ = ("inputs", "outputs", "cst", "padding", "target_padding")
 
     def __init__(self, inputs, outputs, cst):
         self.inputs = inputs
         self.outputs = outputs
         self.cst = cst
         self.padding: list = []
+        self.target_padding: list = []
+
+
+class Tokenizer:
+    """A Keras ``Tokenizer``: its ``word_index`` is 1-based (0 is kept for padding)."""
+
+    __slots__ = ("num_words", "node")
+
+    def __init__(self, num_words, node):
+        self.num_words = num_words
+        self.node = node
+
+
+class WordIndex:
+    __slots__ = ("tok", "text")
+
+    def __init__(self, tok, text):
+        self.tok = tok
+        self.text = text
+
+
+class VocabLen:
+    """``len(tokenizer.word_index) + plus``."""
+
+    __slots__ = ("index", "plus")
+
+    def __init__(self, index, plus=0):
+        self.index = index
+        self.plus = plus
 
 
 class Func:
@@ -163,6 +193,7 @@ def _camel(name: str) -> str:
 MODEL_NAMES = {"keras.Sequential", "keras.models.Sequential"}
 FUNCTIONAL_NAMES = {"keras.Model", "keras.models.Model", "keras.Functional", "keras.models.Functional"}
 INPUT_NAMES = {"keras.Input", "keras.layers.Input", "keras.layers.InputLayer", "keras.Input"}
+TOKENIZER_NAMES = {"keras.preprocessing.text.Tokenizer", "keras.legacy.preprocessing.text.Tokenizer"}
 PAD_NAMES = {"keras.utils.pad_sequences", "keras.preprocessing.sequence.pad_sequences",
              "keras.utils.data_utils.pad_sequences"}
 
@@ -193,6 +224,7 @@ class Extractor:
         self.funcs: list[FuncModel] = []
         self.stack: list = []  # functions being inlined (recursion is not followed)
         self._lambda_globals: dict = {}
+        self.extra_issues: list = []  # findings that need no graph (MK203)
 
     # ---- entry
     def run(self) -> list[Graph]:
@@ -401,6 +433,8 @@ class Extractor:
                 return Ref(canonical_name(f"{base.q}.{attr}"))
             if isinstance(base, Instance):
                 return base.attrs.get(attr, UNKNOWN)
+            if isinstance(base, Tokenizer) and attr == "word_index":
+                return WordIndex(base, self.cst.Module([]).code_for_node(node))
             if isinstance(base, Arr) and attr == "shape":
                 return Const(tuple(base.shape)) if base.shape is not None else UNKNOWN
             if isinstance(base, (Seq, FuncModel, Arr)):
@@ -415,6 +449,9 @@ class Extractor:
                 op = _BINOPS.get(type(node.operator).__name__, "Multiply")
                 args = [x for x in (left, right)]
                 return self.op_node(op, args, {}, node, module="keras.src.ops.numpy")
+            if isinstance(left, VocabLen) and isinstance(right, Const) and isinstance(right.v, int) and isinstance(
+                    node.operator, (cst.Add, cst.Subtract)):
+                return VocabLen(left.index, left.plus + (right.v if isinstance(node.operator, cst.Add) else -right.v))
             if isinstance(left, Const) and isinstance(right, Const) and isinstance(node.operator, cst.Add):
                 try:
                     return Const(left.v + right.v)
@@ -566,8 +603,13 @@ class Extractor:
                 return Const(float(args[0].v))
             except (TypeError, ValueError):
                 return UNKNOWN
+        if q == "len" and args and isinstance(args[0], WordIndex):
+            return VocabLen(args[0])
         if q in ("int", "len"):
             return UNKNOWN
+        if q in TOKENIZER_NAMES:
+            nw = kwargs.get("num_words", args[0] if args else Const(None))
+            return Tokenizer(nw.v if isinstance(nw, Const) else UNKNOWN, node)
         if q.startswith("keras.ops.") and any(isinstance(a, Tens) for a in args):
             name = q.rsplit(".", 1)[1]
             return self.op_node(_camel(name), args, kwargs, node, module="keras.src.ops.numpy")
@@ -614,6 +656,11 @@ class Extractor:
         if isinstance(obj, (Seq, FuncModel)) and name in ("fit", "predict", "evaluate", "train_on_batch",
                                                           "predict_on_batch", "test_on_batch"):
             x = args[0] if args else kwargs.get("x")
+            y = args[1] if len(args) > 1 else kwargs.get("y")
+            weighted = "sample_weight" in kwargs or (name == "fit" and len(args) > 7)
+            if name in ("fit", "evaluate", "train_on_batch", "test_on_batch") and isinstance(y, Arr) and \
+                    y.pad is not None and y.pad not in obj.target_padding and not weighted:
+                obj.target_padding.append(y.pad)
             if isinstance(x, Arr):
                 if x.pad is not None and x.pad not in obj.padding:
                     obj.padding.append(x.pad)
@@ -656,6 +703,8 @@ class Extractor:
                 if k in K.BEHAVIOUR_ARGS:
                     unknown = True
         name = config.get("name") if isinstance(config.get("name"), str) else self.auto_name(_snake(cls))
+        vocab = cfg.get("input_dim")
+        tok_issue = isinstance(vocab, VocabLen) and vocab.plus == 0 and vocab.index.tok.num_words is None
         lay = Layer(name=name, path=name, class_name=cls, module="keras.layers", config=config, kind=LAYER,
                     inner=inner)
         if unknown:
@@ -663,6 +712,10 @@ class Extractor:
             lay.registered_name = f"unresolved>{cls}"
         lay.cst = node
         self.layers.append(lay)
+        if cls == "Embedding" and tok_issue:
+            from .flow import Issue
+
+            self.extra_issues.append(Issue("MK203", lay, None, {"vocab": vocab.index.text}))
         obj = LayerObj(lay, node)
         if cls == "Lambda" and "mask" not in cfg:
             fn = node.args[0].value if node.args and node.args[0].keyword is None else next(
@@ -865,6 +918,7 @@ class Extractor:
             prev = n.output(0)
         g.outputs.append(prev)
         g.padding = list(seq.padding)
+        g.target_padding = list(seq.target_padding)
         return g
 
     @staticmethod
@@ -891,6 +945,8 @@ class Extractor:
                   outputs=list(fm.outputs))
         if len(fm.inputs) == 1:
             g.padding = list(fm.padding)
+        if len(fm.outputs) == 1:
+            g.target_padding = list(fm.target_padding)
         return g
 
 
@@ -964,7 +1020,7 @@ def extract(text: str, path: str):
         graphs = ex.run()
     except RecursionError:
         raise LintError("source is nested too deeply to analyse") from None
-    return graphs, module, ex.layers
+    return graphs, module, ex.layers, ex.extra_issues
 
 
 def resolve_positions(module, layers) -> None:

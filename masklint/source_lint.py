@@ -36,8 +36,8 @@ def _analyse(raw: bytes, path: str):
         raise LintError("is not UTF-8 text") from None
     if SKIP_FILE.search(text):
         return None
-    graphs, module, layers = extract(text, path)
-    issues = []
+    graphs, module, layers, extra = extract(text, path)
+    issues = list(extra)
     for g in graphs:
         try:
             issues.extend(Analysis(g).run().issues.values())

@@ -542,3 +542,35 @@ POSITIVE["mk105_masking_frames_through_timedistributed"] = {"MK105"}
 NEGATIVE.append("ok_identity_lambda")
 ALL.update({n: POSITIVE[n] for n in POSITIVE})
 ALL.update({n: set() for n in NEGATIVE})
+
+
+def mk202_stringlookup_oov_zero():
+    keras, L, _ = _k()
+    lookup = L.StringLookup(vocabulary=["the", "cat", "sat"])
+    w = keras.Input((None,), dtype="string")
+    x = L.Embedding(5, 4, mask_zero=True)(lookup(w))
+    return keras.Model(w, L.LSTM(4)(x))
+
+
+def ok_stringlookup_mask_token():
+    keras, L, _ = _k()
+    lookup = L.StringLookup(vocabulary=["the", "cat", "sat"], mask_token="")
+    w = keras.Input((None,), dtype="string")
+    x = L.Embedding(5, 4, mask_zero=True)(lookup(w))
+    return keras.Model(w, L.LSTM(4)(x))
+
+
+def ok_textvectorization_mask_zero():
+    """TextVectorization reserves 0 (padding) and 1 (OOV): mask_zero=True is right."""
+    keras, L, _ = _k()
+    tv = L.TextVectorization(max_tokens=20)
+    tv.adapt(["a b c", "b c d e"])
+    i = keras.Input((1,), dtype="string")
+    x = L.Embedding(20, 4, mask_zero=True)(tv(i))
+    return keras.Model(i, L.GRU(2)(x))
+
+
+POSITIVE["mk202_stringlookup_oov_zero"] = {"MK202"}
+NEGATIVE.extend(["ok_stringlookup_mask_token", "ok_textvectorization_mask_zero"])
+ALL.update({n: POSITIVE[n] for n in POSITIVE})
+ALL.update({n: set() for n in NEGATIVE})

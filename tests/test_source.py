@@ -373,3 +373,34 @@ def test_parallel_run_matches_serial(monkeypatch):
     parallel = runner.lint_paths(paths, jobs=2)
     key = lambda r: sorted((f.path, f.code, f.line, f.layer) for f in r.findings)  # noqa: E731
     assert key(serial) == key(parallel) and serial.files == parallel.files and len(serial.findings) > 30
+
+
+def test_tokenizer_vocabulary_size():
+    base = """
+        import keras
+        from tensorflow.keras.preprocessing.text import Tokenizer
+        tok = Tokenizer({args})
+        tok.fit_on_texts(["a b", "c"])
+        n = {size}
+        emb = keras.layers.Embedding(n, 8)
+    """
+    assert [f.code for f in lint(base.format(args="", size="len(tok.word_index)"))] == ["MK203"]
+    assert lint(base.format(args="", size="len(tok.word_index) + 1")) == []
+    assert lint(base.format(args="num_words=1000", size="len(tok.word_index)")) == []
+    assert lint(base.format(args="", size="vocab_size")) == []  # unknown
+
+
+def test_padded_targets():
+    base = """
+        import numpy as np
+        import keras
+        from keras import layers
+        from keras.utils import pad_sequences
+        frames = np.random.rand(2, 3, 4)
+        y = pad_sequences([[1, 2, 1], [2]], padding="post")
+        model = keras.Sequential([keras.Input((3, 4)), {mask}layers.LSTM(8, return_sequences=True), layers.Dense(3)])
+        model.fit(frames, y{weights})
+    """
+    assert [f.code for f in lint(base.format(mask="", weights=""))] == ["MK205"]
+    assert lint(base.format(mask="layers.Masking(0.0), ", weights="")) == []
+    assert lint(base.format(mask="", weights=", sample_weight=(y != 0)")) == []
