@@ -343,6 +343,8 @@ class Analysis:
         if s.zero_real is not None:
             mask.issues.append(self.issue("MK202", s.zero_real, lay.path, why="lookup_oov_zero",
                                           lookup_class=s.zero_real.class_name))
+        elif s.pad is not None and s.pad.ids_start == 0 and s.pad.origin is not None:
+            mask.issues.append(self.issue("MK202", s.pad.origin, lay.path, why="vocab_from_zero"))
         pv = _float(s.pad.value) if s.pad is not None else None
         if pv is not None and pv == pv and pv != 0.0:
             mask.issues.append(self.issue("MK201", lay, None, pad=s.pad.value, mask_value=0, mask_zero=True,

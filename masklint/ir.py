@@ -92,6 +92,7 @@ class PaddingFact:
     dtype: str | None = None
     origin: "Layer | None" = None  # pseudo-layer for the call that pads (pad_sequences), for locations
     how: str = "pad_sequences"
+    ids_start: int | None = None  # the first token id of the vocabulary the sequences come from
 
 
 @record

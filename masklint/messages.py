@@ -163,10 +163,19 @@ def render(iss: Issue, path: str, source: str = "model") -> Finding:
         fix = (f"pad with 0 (value=0) or shift the ids" if d.get("mask_zero")
                else f"use Masking(mask_value={d.get('pad')!r}) or pad with value={d.get('mask_value')!r}")
     elif code == "MK204":
-        msg = (f"{cls}{_line(lay)} left-pads the data (padding='pre') fed to the masked, "
+        msg = (f"{cls}{_line(lay)} left-pads the data fed to the masked, "
                f"cuDNN-eligible {d.get('rnn_class')} {_q(consumer)}: on a GPU, compiled fit/predict fail "
                f"cuDNN's right-padding assertion")
-        fix = "pass padding='post' to pad_sequences, or use_cudnn=False on the RNN"
+        fix = ("pass padding='post' to pad_sequences" if cls == "pad_sequences" else "pad after the data") + \
+            ", or use_cudnn=False on the RNN"
+    elif code == "MK202" and d.get("why") == "vocab_from_zero":
+        msg = (f"the token ids padded here come from a vocabulary enumerated from 0, so the first word gets id 0, "
+               f"and Embedding {_q(consumer)} with mask_zero=True masks it as padding")
+        fix = "number the vocabulary from 1 (enumerate(words, start=1)) and size the Embedding len(words) + 1"
+    elif code == "MK202" and d.get("why") == "int_truncation":
+        msg = (f"pad_sequences gets fractional values but converts them to dtype={d.get('dtype')!r}: "
+               f"values below 1 become 0, the padding value, and are masked or lost")
+        fix = "pass dtype='float32' to pad_sequences"
     elif code == "MK202":
         msg = (f"{cls} {name} has no mask token, so index 0 is its OOV (unknown-token) index, and "
                f"Embedding {_q(consumer)} with mask_zero=True masks every unknown token as if it were padding")

@@ -74,12 +74,26 @@ class Tens:
 class Arr:
     """A data array: its shape (dims may be None), dtype, and how it is padded (if known)."""
 
-    __slots__ = ("shape", "dtype", "pad")
+    __slots__ = ("shape", "dtype", "pad", "fill", "node", "ids_start", "fill_how")
 
-    def __init__(self, shape, dtype, pad=None):
+    def __init__(self, shape, dtype, pad=None, fill=None, node=None, ids_start=None):
         self.shape = shape
         self.dtype = dtype
         self.pad = pad
+        self.fill = fill  # np.full/np.zeros: the fill value, padding once rows are written per sequence
+        self.node = node
+        self.ids_start = ids_start  # token ids from a hand-built vocabulary that starts at this id
+        self.fill_how = "np.full"
+
+
+class Vocab:
+    """A hand-built vocabulary ``{w: i for i, w in enumerate(words, start)}``."""
+
+    __slots__ = ("start", "node")
+
+    def __init__(self, start, node):
+        self.start = start
+        self.node = node
 
 
 class Seq:
@@ -364,8 +378,6 @@ class Extractor:
         cst = self.cst
         if isinstance(target, cst.Name):
             scope[target.value] = val
-            if isinstance(val, LayerObj) and val.layer.name.startswith("_"):
-                pass
         elif isinstance(target, (cst.Tuple, cst.List)):
             elems = [e.value for e in target.elements]
             if isinstance(val, Tens):  # out, h, c = LSTM(return_state=True)(x)
@@ -381,6 +393,12 @@ class Extractor:
             obj = scope.get(target.value.value)
             if isinstance(obj, Instance):
                 obj.attrs[target.attr.value] = val
+        elif isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):
+            arr = scope.get(target.value.value)
+            if isinstance(arr, Arr) and arr.fill is not None and arr.pad is None:
+                side = self._row_fill_side(target)
+                if side is not None:
+                    arr.pad = self.pad_fact(arr.fill, side, arr.dtype, arr.node, arr.fill_how)
 
     # ---- expressions
     def eval(self, node, scope):
@@ -442,6 +460,10 @@ class Extractor:
             return UNKNOWN
         if isinstance(node, cst.Call):
             return self.eval_call(node, scope)
+        if isinstance(node, cst.DictComp):
+            return self.vocab_comp(node, scope)
+        if isinstance(node, (cst.ListComp, cst.GeneratorExp)):
+            return self.ids_comp(node, scope)
         if isinstance(node, cst.BinaryOperation):
             left = self.eval(node.left, scope)
             right = self.eval(node.right, scope)
@@ -477,6 +499,42 @@ class Extractor:
             if isinstance(base, Arr):
                 return self.arr_index(base, key)
             return UNKNOWN
+        return UNKNOWN
+
+    def vocab_comp(self, node, scope):
+        """``{w: i for i, w in enumerate(words[, start])}``: a vocabulary whose first id is ``start``."""
+        cst = self.cst
+        it = node.for_in.iter
+        if not (isinstance(it, cst.Call) and isinstance(it.func, cst.Name) and it.func.value == "enumerate"):
+            return UNKNOWN
+        target = node.for_in.target
+        if not (isinstance(target, cst.Tuple) and len(target.elements) == 2):
+            return UNKNOWN
+        idx = target.elements[0].value
+        if not (isinstance(idx, cst.Name) and isinstance(node.value, cst.Name) and node.value.value == idx.value):
+            return UNKNOWN
+        start = 0
+        for a in it.args[1:]:
+            if a.keyword is None or a.keyword.value == "start":
+                v = self.eval(a.value, scope)
+                start = v.v if isinstance(v, Const) and isinstance(v.v, int) else None
+        return Vocab(start, node) if start is not None else UNKNOWN
+
+    def ids_comp(self, node, scope):
+        """``[[vocab[w] for w in s] for s in texts]``: token ids from a known vocabulary."""
+        cst = self.cst
+        inner = node.elt
+        while isinstance(inner, (cst.ListComp, cst.GeneratorExp)):
+            inner = inner.elt
+        if isinstance(inner, cst.Subscript) and isinstance(inner.value, cst.Name):
+            v = scope.get(inner.value.value)
+            if isinstance(v, Vocab):
+                return Arr(None, "int64", ids_start=v.start)
+        if isinstance(inner, cst.Call) and isinstance(inner.func, cst.Attribute) and inner.func.attr.value == "get" \
+                and isinstance(inner.func.value, cst.Name):
+            v = scope.get(inner.func.value.value)
+            if isinstance(v, Vocab):
+                return Arr(None, "int64", ids_start=v.start)
         return UNKNOWN
 
     def slice_key(self, node, scope) -> list:
@@ -550,6 +608,9 @@ class Extractor:
         args, kwargs = self.call_args(node, scope)
         if args is None:
             return UNKNOWN
+        if isinstance(node.func, self.cst.Attribute) and node.func.attr.value in ("padded_batch", "to_tensor") \
+                and not isinstance(func, (Ref, LayerObj)):
+            return self.padding_method(node.func.attr.value, args, kwargs, node)
         if isinstance(func, Ref):
             return self.call_ref(func.q, args, kwargs, node, scope)
         if isinstance(func, LayerObj):
@@ -596,6 +657,28 @@ class Extractor:
                 if shape is not None:
                     return Arr(shape, "int64" if is_int else "float64")
             return UNKNOWN
+        if q in ("numpy.full", "numpy.zeros", "numpy.ones"):
+            shape = args[0] if args else kwargs.get("shape")
+            fill = {"numpy.zeros": Const(0.0), "numpy.ones": Const(1.0)}.get(q) or (
+                args[1] if len(args) > 1 else kwargs.get("fill_value", UNKNOWN))
+            dims = shape.v if isinstance(shape, Const) and isinstance(shape.v, (list, tuple)) else None
+            if dims is not None and not all(isinstance(d, int) or d is None for d in dims):
+                dims = None
+            dt = kwargs.get("dtype")
+            arr = Arr(tuple(dims) if dims else None, dt.v if isinstance(dt, Const) and isinstance(dt.v, str) else
+                      "float64", fill=fill.v if isinstance(fill, Const) else None, node=node)
+            arr.fill_how = "np." + q.rsplit(".", 1)[1]
+            return arr
+        if q == "numpy.pad" and args:
+            width = args[1] if len(args) > 1 else kwargs.get("pad_width", UNKNOWN)
+            value = kwargs.get("constant_values", Const(0))
+            mode = args[2] if len(args) > 2 else kwargs.get("mode", Const("constant"))
+            if not (isinstance(mode, Const) and mode.v == "constant"):
+                return UNKNOWN
+            side = _pad_side(width.v if isinstance(width, Const) else None)
+            base = args[0] if isinstance(args[0], Arr) else None
+            return Arr(None, base.dtype if base else None,
+                       pad=self.pad_fact(value.v if isinstance(value, Const) else None, side, None, node, "np.pad"))
         if q in ("numpy.nan", "math.nan"):
             return Const(float("nan"))
         if q == "float" and args and isinstance(args[0], Const):
@@ -617,6 +700,43 @@ class Extractor:
             fn = q[len("tensorflow."):]
             return self.op_node("TFOpLambda", args, kwargs, node, function=fn)
         return UNKNOWN
+
+    def padding_method(self, name, args, kwargs, node):
+        """``ds.padded_batch(n, padding_values=v)`` and ``ragged.to_tensor(default_value=v)``: right padding."""
+        if name == "padded_batch":
+            v = kwargs.get("padding_values", args[2] if len(args) > 2 else Const(0))
+            how = "padded_batch"
+        else:
+            v = kwargs.get("default_value", args[0] if args else Const(0))
+            how = "RaggedTensor.to_tensor"
+        value = v.v if isinstance(v, Const) and not isinstance(v.v, (list, tuple, dict)) else None
+        return Arr(None, None, pad=self.pad_fact(value, "post", None, node, how))
+
+    def _row_fill_side(self, target) -> str | None:
+        """``X[i, :len(s)] = s`` -> "post"; ``X[i, -len(s):] = s`` -> "pre"; else None."""
+        cst = self.cst
+        els = target.slice
+        if len(els) < 2 or not isinstance(els[1].slice, cst.Slice):
+            return None
+        sl = els[1].slice
+
+        def is_len(n):
+            if isinstance(n, cst.UnaryOperation) and isinstance(n.operator, cst.Minus):
+                n = n.expression
+            return isinstance(n, cst.Call) and isinstance(n.func, cst.Name) and n.func.value == "len"
+
+        if sl.lower is None and sl.upper is not None and is_len(sl.upper):
+            return "post"
+        if sl.upper is None and sl.lower is not None and is_len(sl.lower) and isinstance(sl.lower, cst.UnaryOperation):
+            return "pre"
+        return None
+
+    def pad_fact(self, value, side, dtype, node, how):
+        lay = Layer(name=self.auto_name("padding"), path="", class_name=how, kind="data")
+        lay.path = lay.name
+        lay.cst = node
+        self.layers.append(lay)
+        return PaddingFact(value=value, side=side, dtype=dtype, origin=lay, how=how)
 
     def pad_sequences(self, args, kwargs, node):
         """``pad_sequences(seqs, maxlen=None, dtype="int32", padding="pre", truncating="pre", value=0.0)``."""
@@ -640,6 +760,13 @@ class Extractor:
         fact = PaddingFact(value=known("value", 0.0), side=side if side in ("pre", "post") else None,
                            dtype=dtype if isinstance(dtype, str) else None, origin=lay, how="pad_sequences")
         is_int = not (isinstance(dtype, str) and "float" in dtype)
+        seqs = a.get("sequences")
+        if is_int and isinstance(dtype, str) and _holds_fractions(seqs):
+            from .flow import Issue
+
+            self.extra_issues.append(Issue("MK202", lay, None, {"why": "int_truncation", "dtype": dtype}))
+        if isinstance(seqs, Arr) and seqs.ids_start is not None:
+            fact.ids_start = seqs.ids_start
         return Arr((None, maxlen if isinstance(maxlen, int) and not isinstance(maxlen, bool) else None),
                    "int32" if is_int else "float32", pad=fact)
 
@@ -983,6 +1110,30 @@ def _plain(v):
         return [_plain(x) if not isinstance(x, (Const, Unknown, Ref)) else (x.v if isinstance(x, Const) else None)
                 for x in v]
     return v
+
+
+def _holds_fractions(v) -> bool:
+    """A literal (nested) list with a non-integer float in it."""
+    if isinstance(v, Const):
+        v = v.v
+    if isinstance(v, float):
+        return not v.is_integer()
+    if isinstance(v, (list, tuple)):
+        return any(_holds_fractions(x) for x in v[:10000])
+    if isinstance(v, Arr):
+        return bool(v.dtype) and "float" in v.dtype and v.fill is None
+    return False
+
+
+def _pad_side(width) -> str | None:
+    """np.pad widths: (0, k) or ((0, 0), (0, k)) pad after (post); (k, 0) before (pre)."""
+    if isinstance(width, (list, tuple)) and len(width) == 2 and all(isinstance(x, int) for x in width):
+        before, after = width
+        return "post" if before == 0 and after != 0 else "pre" if after == 0 and before != 0 else None
+    if isinstance(width, (list, tuple)) and width and all(isinstance(w, (list, tuple)) for w in width):
+        sides = {_pad_side(tuple(w)) for w in width if tuple(w) != (0, 0)}
+        return sides.pop() if len(sides) == 1 else None
+    return None
 
 
 def _literal_shape(v):

@@ -404,3 +404,53 @@ def test_padded_targets():
     assert [f.code for f in lint(base.format(mask="", weights=""))] == ["MK205"]
     assert lint(base.format(mask="layers.Masking(0.0), ", weights="")) == []
     assert lint(base.format(mask="", weights=", sample_weight=(y != 0)")) == []
+
+
+@pytest.mark.parametrize("data,producer,expected", [
+    # np.full filled row by row: the fill value is the padding
+    ("X = np.full((2, 5, 1), -1.0)\nfor i, s in enumerate(seqs):\n    X[i, :len(s), 0] = s",
+     "layers.Masking(0.0)", {"MK201"}),
+    ("X = np.full((2, 5, 1), -1.0)\nfor i, s in enumerate(seqs):\n    X[i, :len(s), 0] = s",
+     "layers.Masking(-1.0)", set()),
+    ("X = np.zeros((2, 5, 1))\nfor i, s in enumerate(seqs):\n    X[i, -len(s):, 0] = s",
+     "layers.Masking(0.0)", {"MK204"}),
+    ("X = np.zeros((2, 5, 1))\nX[0] = 1.0",  # not filled per sequence: no padding evidence
+     "layers.Masking(-1.0)", set()),
+    # np.pad
+    ("X = np.pad(np.ones((2, 3, 1)), ((0, 0), (0, 2), (0, 0)), constant_values=-1.0)",
+     "layers.Masking(0.0)", {"MK201"}),
+    ("X = np.pad(np.ones((2, 3, 1)), ((0, 0), (2, 0), (0, 0)))", "layers.Masking(0.0)", {"MK204"}),
+    # tf.data padded_batch and RaggedTensor.to_tensor (right padding)
+    ("X = dataset.padded_batch(32, padding_values=-1.0)", "layers.Masking(0.0)", {"MK201"}),
+    ("X = dataset.padded_batch(32)", "layers.Masking(0.0)", set()),
+    ("X = ragged.to_tensor(default_value=-1.0)", "layers.Masking(-1.0)", set()),
+    ("X = ragged.to_tensor(default_value=9.0)", "layers.Masking(-1.0)", {"MK201"}),
+])
+def test_more_padding_sources(data, producer, expected):
+    code = ("import numpy as np\nimport keras\nfrom keras import layers\nseqs = [[1.0, 2.0], [3.0]]\n" + data +
+            f"\nmodel = keras.Sequential([keras.Input((None, 1)), {producer}, layers.LSTM(4)])\nmodel.fit(X, [0, 1])\n")
+    assert {f.code for f in lint_source_text(code.encode(), "m.py")} == expected, code
+
+
+def test_hand_built_vocabularies_and_float_truncation():
+    base = """
+        import keras
+        from keras import layers
+        from keras.utils import pad_sequences
+        words = ["the", "cat"]
+        vocab = {{w: i for i, w in enumerate(words{start})}}
+        ids = pad_sequences([[vocab[w] for w in t.split()] for t in ["the cat", "cat"]], padding="post")
+        model = keras.Sequential([keras.Input((None,), dtype="int32"), layers.Embedding(3, 4, mask_zero=True),
+                                  layers.LSTM(2)])
+        model.fit(ids, [0, 1])
+    """
+    assert [f.code for f in lint(base.format(start=""))] == ["MK202"]
+    assert lint(base.format(start=", start=1")) == []
+    assert lint(base.format(start=", 1")) == []
+    trunc = """
+        from keras.utils import pad_sequences
+        x = pad_sequences([[0.5, 0.25], [0.75]]{dtype})
+    """
+    assert [f.code for f in lint(trunc.format(dtype=""))] == ["MK202"]
+    assert lint(trunc.format(dtype=', dtype="float32"')) == []
+    assert lint("from keras.utils import pad_sequences\nx = pad_sequences([[1, 2], [3]])\n") == []
