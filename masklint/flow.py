@@ -510,11 +510,9 @@ class Analysis:
         need (batch, time): ConvLSTM directly, or an RNN after TimeDistributed carried the mask on."""
         m = s.mask
         if isinstance(m, Mask) and m.kind == "highrank" and m.origin.class_name == "Masking":
-            if True:
-                iss = self.issue("MK105", m.origin, lay.path, why="masking_highrank", rank=None,
-                                 consumer_class=lay.class_name)
-                if iss not in m.issues:
-                    m.issues.append(iss)
+            iss = self.issue("MK105", m.origin, lay.path, why="masking_highrank", consumer_class=lay.class_name)
+            if iss not in m.issues:
+                m.issues.append(iss)
 
     def do_drop(self, node: Node, ins, b, kw) -> None:
         lay = node.layer

@@ -163,7 +163,7 @@ def render(iss: Issue, path: str, source: str = "model") -> Finding:
         fix = (f"pad with 0 (value=0) or shift the ids" if d.get("mask_zero")
                else f"use Masking(mask_value={d.get('pad')!r}) or pad with value={d.get('mask_value')!r}")
     elif code == "MK204":
-        msg = (f"{cls}{_line(lay)} left-pads the data fed to the masked, "
+        msg = (f"{cls} left-pads the data fed to the masked, "
                f"cuDNN-eligible {d.get('rnn_class')} {_q(consumer)}: on a GPU, compiled fit/predict fail "
                f"cuDNN's right-padding assertion")
         fix = ("pass padding='post' to pad_sequences" if cls == "pad_sequences" else "pad after the data") + \
@@ -195,10 +195,6 @@ def render(iss: Issue, path: str, source: str = "model") -> Finding:
     return Finding(code=code, message=msg, fix=fix, path=path, layer=lay.path,
                    consumer=None if consumer == "loss" else consumer, source=source,
                    line=lay.line, column=lay.column)
-
-
-def _line(lay) -> str:
-    return ""
 
 
 def _evidence(ev, culprit_class: str) -> str:
