@@ -1174,14 +1174,74 @@ def extract(text: str, path: str):
     return graphs, module, ex.layers, ex.extra_issues
 
 
-def resolve_positions(module, layers) -> None:
-    """Fill ``line``/``column`` (1-based) of the calls that build ``layers``."""
+def resolve_positions(module, layers, text: str | None = None) -> None:
+    """Fill ``line``/``column`` (1-based) of the calls that build ``layers``.
+
+    libcst's PositionProvider regenerates the whole module's code (it cost more than the parse itself
+    on model code), so positions come from CPython's ``ast`` instead: both trees hold the same calls,
+    and sorted by where they start (outer call first on a tie) they pair up. Each pair is checked by
+    the callee's name; on any disagreement libcst's provider is used.
+    """
+    wanted = [lay for lay in layers if getattr(lay, "cst", None) is not None]
+    if not wanted:
+        return
+    if text is not None and _positions_from_ast(module, wanted, text):
+        return
     from libcst.metadata import MetadataWrapper, PositionProvider
 
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     pos = wrapper.resolve(PositionProvider)
-    for lay in layers:
-        node = getattr(lay, "cst", None)
-        if node is not None and node in pos:
+    for lay in wanted:
+        node = lay.cst
+        if node in pos:
             r = pos[node]
             lay.line, lay.column = r.start.line, r.start.column + 1
+
+
+def _callee(name_node) -> str | None:
+    n = getattr(name_node, "attr", None)
+    if n is not None:
+        return getattr(n, "value", n) if not isinstance(n, str) else n
+    v = getattr(name_node, "value", None) if not hasattr(name_node, "id") else name_node.id
+    return v if isinstance(v, str) else None
+
+
+def _positions_from_ast(module, wanted, text: str) -> bool:
+    import ast
+
+    import libcst as cst
+
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    calls_ast = [n for n in ast.walk(tree) if isinstance(n, ast.Call)]
+    calls_ast.sort(key=lambda n: (n.lineno, n.col_offset, -(n.end_lineno or 0), -(n.end_col_offset or 0)))
+
+    class Collect(cst.CSTVisitor):
+        def __init__(self):
+            self.calls = []
+
+        def visit_Call(self, node):
+            self.calls.append(node)
+
+    col = Collect()
+    module.visit(col)
+    if len(col.calls) != len(calls_ast):
+        return False
+    index = {id(c): i for i, c in enumerate(col.calls)}
+    lines = text.splitlines()
+    found = []
+    for lay in wanted:
+        i = index.get(id(lay.cst))
+        if i is None:
+            return False
+        a, c = calls_ast[i], col.calls[i]
+        if _callee(a.func) != _callee(c.func):
+            return False
+        line = lines[a.lineno - 1] if 0 < a.lineno <= len(lines) else ""
+        column = len(line.encode("utf-8")[:a.col_offset].decode("utf-8", "replace")) + 1
+        found.append((lay, a.lineno, column))
+    for lay, line, column in found:
+        lay.line, lay.column = line, column
+    return True

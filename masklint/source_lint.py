@@ -53,7 +53,7 @@ def lint_source_text(raw: bytes, path: str) -> list[Finding]:
     if res is None or not res[3]:
         return []
     text, module, layers, issues = res
-    resolve_positions(module, layers)
+    resolve_positions(module, layers, text)
     by_path = {}
     for lay in layers:
         by_path.setdefault(lay.path, lay)
@@ -98,7 +98,7 @@ def fix_source_text(raw: bytes, path: str) -> str | None:
     if res is None or not res[3]:
         return None
     text, module, layers, issues = res
-    resolve_positions(module, layers)
+    resolve_positions(module, layers, text)
     lines = text.splitlines()
     wanted = []
     for iss in issues:

@@ -454,3 +454,40 @@ def test_hand_built_vocabularies_and_float_truncation():
     assert [f.code for f in lint(trunc.format(dtype=""))] == ["MK202"]
     assert lint(trunc.format(dtype=', dtype="float32"')) == []
     assert lint("from keras.utils import pad_sequences\nx = pad_sequences([[1, 2], [3]])\n") == []
+
+
+@pytest.mark.parametrize("name", ["models.py", "test_source.py", "../examples/seed_ex1_masking_2d.py",
+                                  "../masklint/source_frontend.py"])
+def test_fast_positions_equal_libcst_positions(name):
+    """Positions come from CPython's ast (fast); they must equal libcst's PositionProvider exactly."""
+    import os
+
+    import libcst as cst
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    from masklint.ir import Layer
+    from masklint.source_frontend import _positions_from_ast
+
+    text = open(os.path.join(os.path.dirname(__file__), name), encoding="utf-8").read()
+    text += '\nx = f"{len(\'é\')}" ; y = "é" + str(ord("é"))\n'  # non-ASCII columns, calls in f-strings
+    module = cst.parse_module(text)
+
+    class Collect(cst.CSTVisitor):
+        def __init__(self):
+            self.calls = []
+
+        def visit_Call(self, node):
+            self.calls.append(node)
+
+    col = Collect()
+    module.visit(col)
+    layers = []
+    for c in col.calls:
+        lay = Layer(name="x", path="x", class_name="X")
+        lay.cst = c
+        layers.append(lay)
+    assert _positions_from_ast(module, layers, text)
+    pos = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    for lay in layers:
+        r = pos[lay.cst]
+        assert (lay.line, lay.column) == (r.start.line, r.start.column + 1)
