@@ -138,6 +138,20 @@ def _lint_one(p: str, debug: bool = False):
         return [], f"internal error: {type(exc).__name__}: {exc} (rerun with --debug and report it)"
 
 
+def _skippable(p: str) -> bool:
+    """A source file that never mentions keras/tensorflow: it lints to nothing without parsing."""
+    if not p.lower().endswith(SOURCE_EXTS):
+        return False
+    try:
+        with open(p, "rb") as fh:
+            raw = fh.read(64 * 1024 * 1024)
+    except OSError:
+        return False  # let the worker report it
+    from .source_frontend import mentions_keras
+
+    return not mentions_keras(raw)
+
+
 def _lint_chunk(paths: list[str]):
     import gc
 
@@ -164,7 +178,14 @@ def lint_paths(paths: list[str], debug: bool = False, jobs: int | None = None) -
     jobs = default_jobs() if jobs is None else max(1, jobs)
     results = None
     if jobs > 1 and len(files) >= PARALLEL_MIN_FILES and not debug:
-        results = _parallel(files, jobs)
+        # the keras pre-filter runs here: only files that need parsing are worth a worker
+        heavy = [i for i, p in enumerate(files) if not _skippable(p)]
+        if len(heavy) >= PARALLEL_MIN_FILES:
+            part = _parallel([files[i] for i in heavy], jobs)
+            if part is not None:
+                results = [([], None)] * len(files)
+                for i, r in zip(heavy, part):
+                    results[i] = r
     if results is None:
         import gc
 
