@@ -453,7 +453,7 @@ def analyse(data: dict) -> dict:
                 targets.append({"target": f"pre-filter ≥ {TARGET_PREFILTER_FPS:.0f} files/s ({lab})",
                                 "value": v, "met": v >= TARGET_PREFILTER_FPS, "shown": f"{v:,.0f} files/s"})
         else:
-            for k, lab in (("vs_floor_1", "1 core"), (f"vs_floor_N", f"{jobs} cores")):
+            for k, lab in (("vs_floor_1", "1 core"), ("vs_floor_N", f"{jobs} cores")):
                 v = row[k]
                 targets.append({"target": f"≥ {TARGET_VS_FLOOR}x parse floor ({lab})", "value": v,
                                 "met": v >= TARGET_VS_FLOOR, "shown": _x(v)})
@@ -645,7 +645,7 @@ def main(argv: list[str] | None = None) -> int:
         fixit_info = {"skipped": fixit_skip}
     fixit_sets = set(a.fixit_sets.split(","))
 
-    digest_before, load_before = _source_digest(), _loadavg()
+    digest_before, load_before, git_rev = _source_digest(), _loadavg(), _git_revision()
     data: dict = {"sets": {}, "fixit": fixit_info}
     for s in sets:
         d = descs[s]
@@ -685,7 +685,7 @@ def main(argv: list[str] | None = None) -> int:
         "started": _dt.datetime.fromtimestamp(t_start, _dt.timezone.utc).isoformat(timespec="seconds"),
         "duration_s": round(time.time() - t_start, 1), "runs": runs, "cores": cores, "cpu": _cpu_name(),
         "platform": platform.platform(), "python": info["python"], "libcst": info["libcst"],
-        "keras": info["keras"], "masklint": info["masklint"], "git_revision": _git_revision(),
+        "keras": info["keras"], "masklint": info["masklint"], "git_revision": git_rev,
         "masklint_source_sha256": digest_before, "masklint_source_changed_during_run": digest_after != digest_before,
         "loadavg_before": load_before, "loadavg_after": load_after, "command": [sys.argv[0], *(argv or sys.argv[1:])],
     }

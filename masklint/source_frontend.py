@@ -239,6 +239,7 @@ class Extractor:
         self.stack: list = []  # functions being inlined (recursion is not followed)
         self._lambda_globals: dict = {}
         self.extra_issues: list = []  # findings that need no graph (MK203)
+        self.closures: list = []  # Func/ClassVal values: each sits in the scope it closes over (a cycle)
 
     # ---- entry
     def run(self) -> list[Graph]:
@@ -252,6 +253,9 @@ class Extractor:
             scope = dict(glob)
             if isinstance(stmt, cst.FunctionDef):
                 self.entry(lambda: self.run_function(stmt, scope, args=None))
+        for c in self.closures:  # break the scope cycles so the libcst tree is freed by refcounting
+            c.scope = None
+        self.closures = []
         graphs = []
         for s in self.seqs:
             g = self.seq_graph(s)
@@ -299,9 +303,11 @@ class Extractor:
                         return r
             elif isinstance(stmt, cst.FunctionDef):
                 scope[stmt.name.value] = Func(stmt, scope)
+                self.closures.append(scope[stmt.name.value])
             elif isinstance(stmt, cst.ClassDef):
                 bases = [self.eval(a.value, scope) for a in stmt.bases]
                 scope[stmt.name.value] = ClassVal(stmt, bases, scope)
+                self.closures.append(scope[stmt.name.value])
             elif isinstance(stmt, cst.If):
                 r = self.exec_body(stmt.body.body, scope)
                 if r is not None:
@@ -1218,25 +1224,24 @@ def _positions_from_ast(module, wanted, text: str) -> bool:
     calls_ast = [n for n in ast.walk(tree) if isinstance(n, ast.Call)]
     calls_ast.sort(key=lambda n: (n.lineno, n.col_offset, -(n.end_lineno or 0), -(n.end_col_offset or 0)))
 
-    class Collect(cst.CSTVisitor):
-        def __init__(self):
-            self.calls = []
-
-        def visit_Call(self, node):
-            self.calls.append(node)
-
-    col = Collect()
-    module.visit(col)
-    if len(col.calls) != len(calls_ast):
+    # pre-order walk over `children` (a CSTVisitor would rebuild every node on the way back up)
+    calls = []
+    stack = [module]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, cst.Call):
+            calls.append(n)
+        stack.extend(reversed(n.children))
+    if len(calls) != len(calls_ast):
         return False
-    index = {id(c): i for i, c in enumerate(col.calls)}
+    index = {id(c): i for i, c in enumerate(calls)}
     lines = text.splitlines()
     found = []
     for lay in wanted:
         i = index.get(id(lay.cst))
         if i is None:
             return False
-        a, c = calls_ast[i], col.calls[i]
+        a, c = calls_ast[i], calls[i]
         if _callee(a.func) != _callee(c.func):
             return False
         line = lines[a.lineno - 1] if 0 < a.lineno <= len(lines) else ""

@@ -46,13 +46,30 @@ def _analyse(raw: bytes, path: str):
     return text, module, layers, issues
 
 
+def _release(layers) -> None:
+    """Drop the IR's links into the libcst tree: the IR is cyclic (tensors <-> nodes), so without this
+    the whole tree waits for the cyclic GC, which costs more than the parse on big runs."""
+    for lay in layers:
+        lay.__dict__.pop("cst", None)
+        lay.__dict__.pop("source_lambda", None)
+
+
 def lint_source_text(raw: bytes, path: str) -> list[Finding]:
+    res = _analyse(raw, path)
+    if res is None:
+        return []
+    try:
+        return _findings(res, path)
+    finally:
+        _release(res[2])
+
+
+def _findings(res, path: str) -> list[Finding]:
     from .source_frontend import resolve_positions
 
-    res = _analyse(raw, path)
-    if res is None or not res[3]:
-        return []
     text, module, layers, issues = res
+    if not issues:
+        return []
     resolve_positions(module, layers, text)
     by_path = {}
     for lay in layers:

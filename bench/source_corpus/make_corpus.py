@@ -5,10 +5,10 @@ kind of file people write around a Keras model: imports in all the usual spellin
 ``from tensorflow import keras``, ``tf.keras.layers.X``, ``from keras.layers import X``, ``layers as
 L``), data loading and ``pad_sequences``, a model built as a ``Sequential`` list, ``Sequential()`` +
 ``.add``, the functional API, helper functions or a subclassed ``keras.Model``, then ``compile``/``fit``/
-``evaluate`` and a command-line ``main``. About 40 % carry a masking mistake (``Masking`` after
+``evaluate`` and a command-line ``main``. About 45 % carry a masking mistake (``Masking`` after
 ``Embedding``, a ``Conv1D`` between the mask and the LSTM, a padding value the mask does not match,
-pre-padding into a masked cuDNN LSTM, a NaN ``mask_value``, padded ids without any mask); the rest are
-clean.
+pre-padding into a masked cuDNN LSTM, a NaN ``mask_value``, padded ids without any mask, a mask fed
+into a CNN); the rest are clean of planted mistakes.
 
 Standard library only; nothing is imported from Keras or masklint.  ``manifest.json`` (next to the
 files) records what each file was meant to contain.
