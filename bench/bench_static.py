@@ -32,6 +32,8 @@ import time
 import zipfile
 from pathlib import Path
 
+import _env  # noqa: E402  (bench/ is on sys.path when a script here runs)
+
 try:
     import resource
 except ImportError:  # not on Windows
@@ -281,40 +283,10 @@ def _version(dist: str) -> str:
         return "?"
 
 
-def _git_revision() -> str | None:
-    try:
-        out = subprocess.run(["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
-                             capture_output=True, text=True, timeout=10)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip() or None
-
-
-def _source_digest() -> str:
-    """sha256 over masklint's Python sources, to tie the numbers to the code that produced them."""
-    import hashlib
-    h = hashlib.sha256()
-    for f in sorted((ROOT / "masklint").rglob("*.py")):
-        h.update(str(f.relative_to(ROOT)).encode() + b"\0" + f.read_bytes() + b"\0")
-    return h.hexdigest()[:16]
-
-
-def _loadavg() -> list[float] | None:
-    try:
-        return [round(x, 2) for x in os.getloadavg()]
-    except (OSError, AttributeError):
-        return None
-
-
-def _cpu_name() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as fh:
-            for ln in fh:
-                if ln.startswith("model name"):
-                    return ln.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
+_git_revision = _env.git_revision
+_source_digest = _env.source_digest
+_loadavg = _env.loadavg
+_cpu_name = _env.cpu_name
 
 
 # --------------------------------------------------------------------------------------------------
