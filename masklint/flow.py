@@ -95,8 +95,11 @@ def _is_int(dtype: str | None) -> bool:
 class Analysis:
     """Run the mask-flow analysis on a graph; ``issues`` holds the root causes found."""
 
-    def __init__(self, graph: Graph, max_nodes: int = 2_000_000, keras_major: int = 3):
+    def __init__(self, graph: Graph, max_nodes: int = 2_000_000, keras_major: int = 3,
+                 known: dict[str, K.Spec] | None = None):
         self.graph = graph
+        #: behaviour of custom classes, by class name or registered name (configuration, live models)
+        self.known = known or {}
         self.keras_major = keras_major
         self.issues: dict[tuple, Issue] = {}
         self.states: dict[int, State] = {}  # id(Tensor) -> State
@@ -191,16 +194,25 @@ class Analysis:
             return self.visit_op(node, ins)
         if lay.kind == MODEL and lay.graph is not None:
             return self.visit_model(node, ins)
-        b = K.resolve(lay.class_name, lay.config, ins[0].rank)
+        spec = self.known_spec(lay)
+        b = K.resolve(lay.class_name, lay.config, ins[0].rank, spec)
         # custom classes are unknown even when they share a built-in's name; "na" layers (cells,
         # external wrappers) are not data layers masklint can reason about
-        if not b.known or b.mask == "na" or not lay.is_builtin:
+        if not b.known or b.mask == "na" or (not lay.is_builtin and spec is None):
             return self.visit_unknown(node, ins, b)
         # resolve() has turned "rnn" and "lambda" into propagate/consume/drop
         handler = getattr(self, "do_" + b.mask)
         handler(node, ins, b, kw_ins)
 
     # -- helpers ------------------------------------------------------------------------------
+    def known_spec(self, lay: Layer) -> K.Spec | None:
+        if not self.known:
+            return None
+        for key in (lay.registered_name, lay.class_name):
+            if key and key in self.known:
+                return self.known[key]
+        return None
+
     @staticmethod
     def carry(ins: list[State], **kw) -> State:
         """An output state that inherits the lineage facts of its inputs."""

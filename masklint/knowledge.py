@@ -282,6 +282,28 @@ class Behaviour:
     known: bool = True
 
 
+#: the mask kinds a user may declare for a custom layer (``known-mask-layers``, the live front end)
+CUSTOM_KINDS = {
+    "propagate": _s("propagate", "step", "learned"),
+    "propagate-keep": _s("propagate", "step", "keep"),
+    "consume": _s("consume", "other", "learned", call_mask=True, consumer=True),
+    "drop": _s("drop", "other", "learned"),
+    "create": _s("create", "step", "keep"),
+    "attention": _s("attention", "step", "learned", call_mask=True, consumer=True),
+}
+
+
+def custom_spec(kind: str, mixes_time: bool | None = None) -> Spec:
+    """A :class:`Spec` for a user-declared custom layer (``kind`` from :data:`CUSTOM_KINDS`)."""
+    base = CUSTOM_KINDS[kind]
+    time = base.time
+    if mixes_time is True:
+        time = "gpool" if kind != "drop" else "encode"
+    elif mixes_time is False:
+        time = "step"
+    return Spec(base.mask, time, base.values, base.call_mask, base.consumer)
+
+
 def canonical(class_name: str) -> str:
     return ALIASES.get(class_name, class_name)
 
@@ -317,9 +339,13 @@ def _axis_covers_time(axis, rank: int | None) -> bool | None:
     return False
 
 
-def resolve(class_name: str, config: dict, rank: int | None = None) -> Behaviour:
-    """The behaviour of one layer given its config and (if known) its input rank."""
-    spec = lookup(class_name)
+def resolve(class_name: str, config: dict, rank: int | None = None, spec: Spec | None = None) -> Behaviour:
+    """The behaviour of one layer given its config and (if known) its input rank.
+
+    ``spec`` overrides the table (custom layers taught by configuration or by a live model).
+    """
+    if spec is None:
+        spec = lookup(class_name)
     if spec is None:
         return Behaviour("unknown", "other", "learned", False, False, None, known=False)
     b = Behaviour(spec.mask, spec.time, spec.values, spec.call_mask, spec.consumer, None)
