@@ -1212,6 +1212,45 @@ def _callee(name_node) -> str | None:
     return v if isinstance(v, str) else None
 
 
+#: fields that hold no calls (whitespace, brackets, punctuation), never walked
+_SKIP_FIELDS = frozenset((
+    "lpar", "rpar", "lbracket", "rbracket", "lbrace", "rbrace", "comma", "semicolon", "colon", "equal",
+    "operator", "dot", "star", "header", "footer", "leading_lines", "lines_after_decorators", "newline",
+    "trailing_whitespace", "asynchronous", "whitespace",
+))
+#: nodes whose dataclass field order differs from source order
+_SOURCE_ORDER = {
+    "FunctionDef": ("decorators", "params", "returns", "body"),
+    "ClassDef": ("decorators", "bases", "keywords", "body"),
+    "IfExp": ("body", "test", "orelse"),
+    "Parameters": ("posonly_params", "params", "star_arg", "kwonly_params", "star_kwarg"),
+}
+_FIELD_CACHE: dict = {}
+
+
+def _kids(n) -> list:
+    """The child nodes of a libcst node in source order, read from its fields (no rebuilding)."""
+    t = type(n)
+    names = _FIELD_CACHE.get(t)
+    if names is None:
+        import dataclasses
+
+        names = _SOURCE_ORDER.get(t.__name__) or tuple(
+            f.name for f in dataclasses.fields(t)
+            if f.name not in _SKIP_FIELDS and not f.name.startswith("whitespace"))
+        _FIELD_CACHE[t] = names
+    out = []
+    for name in names:
+        v = getattr(n, name, None)
+        if v is None or isinstance(v, (str, int, float)):
+            continue
+        if isinstance(v, (tuple, list)):
+            out.extend(v)
+        elif hasattr(v, "_codegen_impl"):
+            out.append(v)
+    return out
+
+
 def _positions_from_ast(module, wanted, text: str) -> bool:
     import ast
 
@@ -1224,16 +1263,22 @@ def _positions_from_ast(module, wanted, text: str) -> bool:
     calls_ast = [n for n in ast.walk(tree) if isinstance(n, ast.Call)]
     calls_ast.sort(key=lambda n: (n.lineno, n.col_offset, -(n.end_lineno or 0), -(n.end_col_offset or 0)))
 
-    # pre-order walk over `children` (a CSTVisitor would rebuild every node on the way back up)
+    # pre-order walk over the nodes' fields in source order (libcst's `children` and its visitors
+    # rebuild every node on the way back up: that cost more than the parse)
     calls = []
     stack = [module]
+    call_t = cst.Call
     while stack:
         n = stack.pop()
-        if isinstance(n, cst.Call):
+        if type(n) is call_t:
             calls.append(n)
-        stack.extend(reversed(n.children))
+        stack.extend(reversed(_kids(n)))
     if len(calls) != len(calls_ast):
         return False
+    # every pair must agree on the callee and the argument count, or the order assumption is wrong
+    for a, c in zip(calls_ast, calls):
+        if _callee(a.func) != _callee(c.func) or len(a.args) + len(a.keywords) != len(c.args):
+            return False
     index = {id(c): i for i, c in enumerate(calls)}
     lines = text.splitlines()
     found = []
