@@ -491,3 +491,43 @@ def test_fast_positions_equal_libcst_positions(name):
     for lay in layers:
         r = pos[lay.cst]
         assert (lay.line, lay.column) == (r.start.line, r.start.column + 1)
+
+
+def test_positions_where_field_order_differs_from_source_order():
+    """Decorators, conditional expressions and positional-only defaults hold calls that libcst stores
+    after (or before) their neighbours in source order; positions must still be exact."""
+    import masklint.source_frontend as sf
+
+    code = textwrap.dedent("""
+        import functools
+        import keras
+        from keras import layers
+
+        def units(n, /, scale=int(1.0)):
+            return n * scale
+
+        @functools.lru_cache(maxsize=None)
+        def build(big=False):
+            width = units(8) if big else units(4)
+            model = keras.Sequential([
+                keras.Input((None,), dtype="int32"),
+                layers.Embedding(100, width),
+                layers.Masking(0.0),
+                layers.LSTM(units(2, scale=int(2.0)) if big else 4),
+            ])
+            return model
+    """)
+    calls = []
+    orig = sf._positions_from_ast
+
+    def spy(*a):
+        calls.append(orig(*a))
+        return calls[-1]
+
+    sf._positions_from_ast = spy
+    try:
+        fs = lint_source_text(code.encode(), "model.py")
+    finally:
+        sf._positions_from_ast = orig
+    assert calls and all(calls)  # the fast path paired every call, no fallback
+    assert [(f.code, f.line, f.column) for f in fs] == [("MK102", 15, 9)]
