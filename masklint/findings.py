@@ -18,6 +18,8 @@ class Rule:
 RULES: dict[str, Rule] = {r.code: r for r in (
     Rule("MK001", "unknown-mask-behaviour", "info",
          "a layer whose mask behaviour masklint does not know sits on a path that carries a mask"),
+    Rule("MK002", "unused-noqa", "info",
+         "a '# noqa: MK...' comment suppresses nothing on its line (stale suppressions hide new mistakes)"),
     Rule("MK101", "missing-mask", "warning",
          "a mask consumer reads a padded sequence that carries no mask"),
     Rule("MK102", "masking-after-embedding", "error",

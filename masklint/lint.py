@@ -18,14 +18,17 @@ def model_ir_from_file(path: str) -> ModelIR:
     return ModelIR(graph=graph, source="model", path=path, format=mf.format, keras_version=mf.keras_version)
 
 
-def check_ir(ir: ModelIR) -> list[Finding]:
+def check_ir(ir: ModelIR, known: dict | None = None) -> list[Finding]:
+    """Findings of one model IR; ``known`` teaches the behaviour of custom classes (see config.py)."""
     try:
-        analysis = Analysis(ir.graph, keras_major=keras_major(ir.keras_version)).run()
+        analysis = Analysis(ir.graph, keras_major=keras_major(ir.keras_version), known=known).run()
     except RecursionError:
         raise LintError("model is nested too deeply to analyse") from None
     except RuntimeError as exc:
         raise LintError(str(exc)) from None
-    out = [render(iss, ir.path, ir.source) for iss in analysis.issues.values()]
+    issues = list(analysis.issues.values())
+    layers = {lay.path: lay for lay in ir.graph.walk_layers()} if issues else None
+    out = [render(iss, ir.path, ir.source, layers) for iss in issues]
     out.sort(key=Finding.sort_key)
     return out
 
@@ -37,6 +40,6 @@ def keras_major(version: str | None) -> int:
     return 3
 
 
-def lint_model_file(path: str) -> list[Finding]:
+def lint_model_file(path: str, known: dict | None = None) -> list[Finding]:
     """Lint one saved model; raises :class:`LintError` when the file cannot be linted."""
-    return check_ir(model_ir_from_file(path))
+    return check_ir(model_ir_from_file(path), known)

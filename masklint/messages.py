@@ -18,7 +18,16 @@ def _consumer_phrase(iss: Issue) -> str:
     return f"; {_q(c)} sees padding"
 
 
-def render(iss: Issue, path: str, source: str = "model") -> Finding:
+def render(iss: Issue, path: str, source: str = "model", layers=None) -> Finding:
+    """The finding of one issue. ``layers`` (optional): a mapping layer path -> Layer of the analysed
+    model, used only to name the classes and source lines of the producer and consumer in the
+    structured mask path kept in ``Finding.extra["flow"]`` (see :func:`flow_of`)."""
+    f = _render(iss, path, source)
+    f.extra["flow"] = flow_of(iss, layers)
+    return f
+
+
+def _render(iss: Issue, path: str, source: str) -> Finding:
     d = iss.detail
     lay = iss.culprit
     name = _q(lay.path)
@@ -211,3 +220,80 @@ def _shape(shape) -> str:
     if not shape:
         return ""
     return " of shape (" + ", ".join("None" if x is None else str(x) for x in shape) + ")"
+
+
+# -- the mask path of a finding, as data (for the Markdown/Mermaid and SARIF reports) --------------
+#
+# ``how`` says what the culprit does to the mask; the report formats turn it into words and arrows.
+_HOW = {
+    "MK001": "unknown", "MK101": "missing", "MK102": "masks-nothing", "MK104": "dropped",
+    "MK105": "wrong-rank", "MK106": "bad-value", "MK107": "mixed", "MK108": "crash", "MK201": "mismatch",
+    "MK202": "real-masked", "MK203": "out-of-range", "MK204": "left-padded", "MK205": "padded-targets",
+}
+
+
+def flow_of(iss: Issue, layers=None) -> dict:
+    """Where the mask at stake is created (``producer``), what feeds the culprit when that matters
+    (``upstream``: the Embedding under a Masking, the ``pad_sequences`` call), the mask it replaces
+    (``replaced``), the culprit and what it does (``how``), and the consumer that sees padding
+    (``consumer``, or ``"loss"``). Each role has ``<role>`` (layer path or None), ``<role>_class`` and
+    ``<role>_line`` (source positions, where known)."""
+    d = iss.detail
+    lay = iss.culprit
+    code = iss.code
+    how = _HOW.get(code, "other")
+    producer = upstream = replaced = None
+    upstream_layer = None
+    producer_class = upstream_class = replaced_class = consumer_class = None
+    why = d.get("why")
+    if code in ("MK001", "MK104", "MK107") or (code == "MK108" and why == "softmax") or (
+            code == "MK109" and why != "mha_residual"):
+        producer = d.get("origin")
+    if code == "MK109":
+        how = {"mha_residual": "cleared", "repeat_head": "new-time-axis"}.get(why, "dropped")
+    elif code == "MK001" and why == "lambda_time_change":
+        how = "time-change"
+    elif code == "MK108" and why == "time_change":
+        how = "time-change"
+    elif code == "MK103":
+        if why == "before_embedding":
+            how = "replaced" if d.get("replaced") else "dropped-by-consumer"
+            producer = lay.path
+        else:
+            how = "replaced"
+            replaced, replaced_class = d.get("replaced"), d.get("replaced_class")
+            producer = lay.path
+    elif code == "MK102":
+        upstream, upstream_class = d.get("src"), d.get("src_class")
+        upstream_layer = d.get("src_layer")
+        replaced, replaced_class = d.get("replaced"), d.get("replaced_class")
+        producer = lay.path
+    elif code in ("MK105", "MK106") or (code == "MK201"):
+        producer = lay.path
+        if code == "MK201":
+            upstream_layer = d.get("pad_origin")
+            if upstream_layer is not None:
+                upstream, upstream_class = upstream_layer.path, upstream_layer.class_name
+    elif code == "MK104" and d.get("how") in ("merge", "concat"):
+        how = "dropped"
+    if code == "MK105" and why == "masking_highrank":
+        consumer_class = d.get("consumer_class")
+    consumer = iss.consumer
+    flow = {"how": how, "detail": d.get("how") if isinstance(d.get("how"), str) else None}
+    index = layers if layers is not None else {}
+
+    def put(role, path, cls=None, layer=None):
+        if layer is None and path is not None:
+            layer = index.get(path)
+        if layer is not None and cls is None:
+            cls = layer.class_name
+        flow[role] = path
+        flow[role + "_class"] = cls
+        flow[role + "_line"] = getattr(layer, "line", None)
+
+    put("producer", producer, producer_class, lay if producer == lay.path else None)
+    put("upstream", upstream, upstream_class, upstream_layer)
+    put("replaced", replaced, replaced_class)
+    put("culprit", lay.path, d.get("at_class") or lay.class_name, lay)
+    put("consumer", consumer, consumer_class if consumer != "loss" else None)
+    return flow

@@ -113,21 +113,21 @@ def collect(paths: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
     return files, errors
 
 
-def lint_file(path: str) -> list[Finding]:
+def lint_file(path: str, known: dict | None = None) -> list[Finding]:
     ext = os.path.splitext(path)[1].lower()
     if ext in SOURCE_EXTS:
         from .source_lint import lint_source_file
 
-        return lint_source_file(path)
+        return lint_source_file(path, known)
     from .lint import lint_model_file
 
-    return lint_model_file(path)
+    return lint_model_file(path, known)
 
 
-def _lint_one(p: str, debug: bool = False):
+def _lint_one(p: str, debug: bool = False, known: dict | None = None):
     """(findings, error) for one file; never raises unless ``debug``."""
     try:
-        return lint_file(p), None
+        return lint_file(p, known), None
     except LintError as exc:
         return [], str(exc)
     except (MemoryError, RecursionError) as exc:
@@ -156,7 +156,7 @@ def _lint_chunk(paths: list[str]):
     import gc
 
     gc.disable()
-    out = [_lint_one(p) for p in paths]
+    out = [_lint_one(p, known=_KNOWN_FOR(p) if _KNOWN_FOR else None) for p in paths]
     gc.enable()
     return out
 
@@ -172,8 +172,20 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def lint_paths(paths: list[str], debug: bool = False, jobs: int | None = None) -> RunResult:
+#: path -> custom-class knowledge for that file (set by lint_paths; forked workers inherit it)
+_KNOWN_FOR = None
+
+
+def lint_paths(paths: list[str], debug: bool = False, jobs: int | None = None, keep=None, known_for=None,
+               progress=None) -> RunResult:
+    """Lint ``paths``. ``keep(path)`` filters the collected files (configured excludes),
+    ``known_for(path)`` gives the custom-layer knowledge of a file, ``progress(done, total)`` is
+    called as files finish."""
+    global _KNOWN_FOR
     files, errors = collect(paths)
+    if keep is not None:
+        files = [p for p in files if keep(p)]
+    _KNOWN_FOR = known_for
     res = RunResult(errors=list(errors))
     jobs = default_jobs() if jobs is None else max(1, jobs)
     results = None
@@ -181,7 +193,7 @@ def lint_paths(paths: list[str], debug: bool = False, jobs: int | None = None) -
         # the keras pre-filter runs here: only files that need parsing are worth a worker
         heavy = [i for i, p in enumerate(files) if not _skippable(p)]
         if len(heavy) >= PARALLEL_MIN_FILES:
-            part = _parallel([files[i] for i in heavy], jobs)
+            part = _parallel([files[i] for i in heavy], jobs, progress)
             if part is not None:
                 results = [([], None)] * len(files)
                 for i, r in zip(heavy, part):
@@ -193,7 +205,9 @@ def lint_paths(paths: list[str], debug: bool = False, jobs: int | None = None) -
         for i, p in enumerate(files):
             if i and i % 64 == 0 and not gc.isenabled():
                 gc.collect()
-            results.append(_lint_one(p, debug))
+            results.append(_lint_one(p, debug, known_for(p) if known_for else None))
+            if progress is not None:
+                progress(i + 1, len(files))
     for p, (found, err) in zip(files, results):
         if err is None:
             res.findings.extend(found)
@@ -203,7 +217,7 @@ def lint_paths(paths: list[str], debug: bool = False, jobs: int | None = None) -
     return res
 
 
-def _parallel(files: list[str], jobs: int):
+def _parallel(files: list[str], jobs: int, progress=None):
     """Lint in worker processes, in chunks; None if workers cannot be started here."""
     try:
         from concurrent.futures import ProcessPoolExecutor
@@ -216,6 +230,8 @@ def _parallel(files: list[str], jobs: int):
             out = []
             for part in pool.map(_lint_chunk, chunks):
                 out.extend(part)
+                if progress is not None:
+                    progress(len(out), len(files))
         return out
     except (OSError, ImportError, RuntimeError):
         return None

@@ -24,7 +24,7 @@ def read_source(path: str) -> bytes:
     return raw
 
 
-def _analyse(raw: bytes, path: str):
+def _analyse(raw: bytes, path: str, known: dict | None = None):
     """(text, module, layers, issues), or None when the file is skipped."""
     from .source_frontend import extract, mentions_keras
 
@@ -40,7 +40,7 @@ def _analyse(raw: bytes, path: str):
     issues = list(extra)
     for g in graphs:
         try:
-            issues.extend(Analysis(g).run().issues.values())
+            issues.extend(Analysis(g, known=known).run().issues.values())
         except RecursionError:
             raise LintError("model is nested too deeply to analyse") from None
     return text, module, layers, issues
@@ -54,8 +54,8 @@ def _release(layers) -> None:
         lay.__dict__.pop("source_lambda", None)
 
 
-def lint_source_text(raw: bytes, path: str) -> list[Finding]:
-    res = _analyse(raw, path)
+def lint_source_text(raw: bytes, path: str, known: dict | None = None) -> list[Finding]:
+    res = _analyse(raw, path, known)
     if res is None:
         return []
     try:
@@ -64,27 +64,67 @@ def lint_source_text(raw: bytes, path: str) -> list[Finding]:
         _release(res[2])
 
 
+def _unused_noqa(text: str, lines: list[str], raw: list[Finding], path: str) -> list[Finding]:
+    """MK002 for ``# noqa: MK...`` codes that suppress nothing on their line (like ruff's RUF100).
+
+    Only masklint codes and rule names are checked: a bare ``# noqa`` and other tools' codes are not
+    masklint's to judge. Every rule is computed on every run, so "nothing to suppress" is a fact even
+    when the rule is deselected."""
+    if "noqa" not in text:
+        return []
+    from .findings import NAMES, RULES
+
+    used: dict[int, set[str]] = {}
+    for f in raw:
+        if f.line is not None:
+            used.setdefault(f.line, set()).add(f.code)
+    out = []
+    for i, line in enumerate(lines, 1):
+        if "noqa" not in line:
+            continue
+        m = NOQA.search(line)
+        if not m or not m.group("codes"):
+            continue
+        unused = []
+        for tok in m.group("codes").replace(",", " ").split():
+            code = tok.upper() if tok.upper() in RULES else NAMES.get(tok.lower())
+            if code is None or code == "MK002":
+                continue
+            if code not in used.get(i, ()):
+                unused.append(tok)
+        if unused:
+            what = ", ".join(unused)
+            out.append(Finding(
+                "MK002", f"unused noqa: {what} suppress{'es' if len(unused) == 1 else ''} nothing on this line",
+                fix=f"remove {what} from the comment", path=path, line=i,
+                column=len(line[:m.start()]) + 1, layer=None, source="source"))
+    return out
+
+
 def _findings(res, path: str) -> list[Finding]:
     from .source_frontend import resolve_positions
 
     text, module, layers, issues = res
     if not issues:
-        return []
+        return _unused_noqa(text, text.splitlines(), [], path) if "noqa" in text else []
     resolve_positions(module, layers, text)
     by_path = {}
     for lay in layers:
         by_path.setdefault(lay.path, lay)
     lines = text.splitlines()
     out: dict[tuple, Finding] = {}
+    raw = []
     for iss in issues:
-        f = render(iss, path, "source")
+        f = render(iss, path, "source", by_path)
         cons = by_path.get(iss.consumer) if iss.consumer else None
         if cons is not None and cons.line is not None and cons is not iss.culprit:
             f.message = f.message.replace(f"'{iss.consumer}'", f"'{iss.consumer}' (line {cons.line})", 1)
+        raw.append(f)
         if _suppressed(f, lines):
             continue
         out.setdefault((f.code, f.line, f.column), f)
-    return sorted(out.values(), key=Finding.sort_key)
+    found = list(out.values()) + _unused_noqa(text, lines, raw, path)
+    return sorted(found, key=Finding.sort_key)
 
 
 def _suppressed(f: Finding, lines: list[str]) -> bool:
@@ -102,8 +142,8 @@ def _suppressed(f: Finding, lines: list[str]) -> bool:
     return f.code in wanted or NAMES.get(f.name, "") in wanted or f.name.upper() in wanted
 
 
-def lint_source_file(path: str) -> list[Finding]:
-    return lint_source_text(read_source(path), path)
+def lint_source_file(path: str, known: dict | None = None) -> list[Finding]:
+    return lint_source_text(read_source(path), path, known)
 
 
 def fix_source_text(raw: bytes, path: str) -> str | None:

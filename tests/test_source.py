@@ -238,7 +238,11 @@ def test_noqa_and_skip_file():
     assert lint(base.format(comment=",  # noqa: MK102")) == []
     assert lint(base.format(comment=",  # noqa: masking-after-embedding")) == []
     assert lint(base.format(comment=",  # noqa")) == []
-    assert [f.code for f in lint(base.format(comment=",  # noqa: MK101"))] == ["MK102"]
+    # a code that suppresses nothing is itself reported (MK002, info), like ruff's RUF100
+    assert sorted(f.code for f in lint(base.format(comment=",  # noqa: MK101"))) == ["MK002", "MK102"]
+    assert [f.code for f in lint(base.format(comment=",  # noqa: MK102, MK104"))] == ["MK002"]
+    # other tools' codes neither suppress masklint findings nor are judged
+    assert [f.code for f in lint(base.format(comment=",  # noqa: E501"))] == ["MK102"]
     assert lint("# masklint: skip-file\n" + textwrap.dedent(base.format(comment=","))) == []
 
 
