@@ -14,7 +14,7 @@ from .findings import NAMES, RULES, SEVERITY_RANK, Finding
 
 FAIL_ON = ("info", "warning", "error", "never")
 FORMATS = ("text", "json", "sarif", "github", "markdown")
-SUBCOMMANDS = ("check", "rules", "rule")
+SUBCOMMANDS = ("check", "rules", "rule", "probe")
 
 
 class UsageError(Exception):
@@ -330,6 +330,8 @@ def _run_probe(res, file_paths, settings, cli_opts, debug, model_exts, quiet=Fal
             bar.update(i, len(todo))
         opts = dict(settings(p).probe)
         opts.update({k: v for k, v in cli_opts.items() if v is not None and v != ()})
+        if settings(p).known:
+            opts["known"] = settings(p).known
         try:
             findings.extend(probe_file(p, **opts))
         except LintError as exc:

@@ -48,6 +48,14 @@ RULES: dict[str, Rule] = {r.code: r for r in (
          "a masked cuDNN-eligible LSTM/GRU gets left-padded data: compiled fit/predict fail on a GPU"),
     Rule("MK205", "padded-targets", "warning",
          "padded sequence targets while the model's sequence output has no mask"),
+    Rule("MK301", "padding-leak", "error",
+         "outputs at the valid positions change when only the padding changes (runtime probe)"),
+    Rule("MK302", "runtime-mask-lost", "warning",
+         "the model's output has no runtime mask although the symbolic graph says it has one"),
+    Rule("MK303", "empty-sequence-nan", "warning",
+         "an all-padding sample produces NaN or inf"),
+    Rule("MK304", "probe-crash", "error",
+         "the model raises on a correctly padded probe batch"),
 )}
 
 NAMES = {r.name: r.code for r in RULES.values()}

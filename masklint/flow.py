@@ -347,6 +347,8 @@ class Analysis:
         cfg = lay.config
         if name == "Masking":
             return self.do_masking(node, s)
+        if name not in ("Embedding", "ReversibleEmbedding"):
+            return self.do_custom_create(node, ins, b)
         # Embedding(mask_zero=True)
         st = self.carry([s])
         if s.masked and s.mask.origin.class_name == "Masking":
@@ -374,6 +376,21 @@ class Analysis:
         st.shape = self.embed_shape(s.shape, cfg)
         st.dtype = "float32"
         self.set_out(node, 0, st)
+
+    def do_custom_create(self, node: Node, ins, b) -> None:
+        """A custom layer known (by configuration or from the live object) to create a new mask: a
+        fresh per-step mask on its output; nothing else about it is assumed."""
+        lay = node.layer
+        s = ins[0]
+        st = self.carry(ins)
+        st.mask = Mask(origin=lay)
+        st.lost, st.mixed, st.padded, st.rt_lost = None, None, None, None
+        self.learned(st, lay, b)
+        st.had_mask = lay
+        st.had_mask_len = s.shape[1] if s.shape and len(s.shape) > 1 else None
+        self.set_out(node, 0, st)
+        for i in range(1, len(node.outputs)):
+            self.set_out(node, i, replace(st))
 
     @staticmethod
     def embed_shape(shape, cfg):

@@ -171,6 +171,10 @@ def test_default_path_is_cwd(tmp_path, ext):
     ["examples/models", "--select", "MK999"],
     ["examples/models", "--format", "xml"],
     ["nope.keras", "examples/models"],
+    ["examples", "--statistics", "--extend-ignore", "MK105"],
+    ["examples", "-q", "--format", "github", "--isolated"],
+    ["examples/models", "--format=sarif"],
+    ["examples", "--format", "markdown", "--extend-select=MK2"],
 ])
 def test_fast_path_and_click_path_agree(args):
     """Plain lint calls skip the click import; both paths must behave identically."""

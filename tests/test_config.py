@@ -175,3 +175,29 @@ def test_explicit_config_file(tmp_path):
     assert r.returncode == 0, r.stdout + r.stderr
     r = run_cli(".", "--config", str(tmp_path / "missing.toml"), cwd=str(tmp_path))
     assert r.returncode == 2 and "missing.toml" in r.stderr
+
+
+def test_known_custom_mask_creator(tmp_path):
+    """A custom layer declared as a mask creator gives a fresh mask: its consumer is satisfied, and a
+    Conv1D after it drops that mask (MK104 naming the custom layer as the producer)."""
+    keras = pytest.importorskip("keras")
+    L = keras.layers
+
+    @keras.saving.register_keras_serializable(package="cfgtest")
+    class PadMask(L.Layer):
+        def compute_mask(self, x, mask=None):
+            return keras.ops.any(keras.ops.not_equal(x, -1.0), axis=-1)
+
+        def call(self, x):
+            return x
+
+    good = keras.Sequential([keras.Input((None, 3)), PadMask(name="pad_mask"), L.LSTM(4)])
+    bad = keras.Sequential([keras.Input((None, 3)), PadMask(name="pad_mask"), L.Conv1D(4, 1, name="conv1d"),
+                            L.LSTM(4)])
+    good.save(tmp_path / "good.keras")
+    bad.save(tmp_path / "bad.keras")
+    (tmp_path / "pyproject.toml").write_text('[tool.masklint.known-mask-layers]\nPadMask = "create"\n')
+    r = run_cli(".", "--format", "json", cwd=str(tmp_path))
+    found = json.loads(r.stdout)
+    assert [(f["path"], f["code"], f["layer"]) for f in found] == [("bad.keras", "MK104", "conv1d")], found
+    assert "pad_mask" in found[0]["message"]

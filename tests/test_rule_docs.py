@@ -11,6 +11,10 @@ Keras 3 model named ``model``. Each block is executed once per session, the mode
 Blocks tagged ``python failing-source`` / ``python fixed-source`` are model *code* (for the rules that
 need facts only code shows, such as the padding value): they are written to a ``.py`` file and that file
 is linted, never run. Blocks tagged plain ``python`` are illustrations and are not executed.
+
+Runtime rules (MK3xx): the built model is also probed in-process (``masklint.runtime.probe``, seed 0,
+with the block's ``data`` array as the ``--data`` sample when it defines one), and the probe's findings
+join the static ones: a ``failing`` block must get the code from the probe, a ``fixed`` block must not.
 """
 from __future__ import annotations
 
@@ -39,6 +43,9 @@ EXECUTED_TAGS = ("failing", "fixed", "failing-source", "fixed-source")
 # (code, block index) -> why the case is expected to fail because of a known masklint analysis bug.
 # strict=True: when the analysis is fixed the case XPASSes, which fails the run until the entry is removed.
 KNOWN_ANALYSIS_BUGS: dict[tuple[str, int], str] = {}
+
+# block id -> findings (JSON dicts) of the runtime probe, for the MK3xx documents
+PROBED: dict[str, list] = {}
 
 
 @dataclass(frozen=True)
@@ -167,6 +174,11 @@ def _build_and_save(block: Block, out_dir: Path) -> tuple[Path | None, str | Non
                 return None, f"the block defines no keras.Model named 'model' (got {type(model).__name__})"
             path = out_dir / f"{block.id}.keras"
             model.save(path)
+            if block.code.startswith("MK3"):
+                from masklint.runtime.probe import probe_report
+
+                rep = probe_report(model, label=str(path), data=ns.get("data"), seed=0)
+                PROBED[block.id] = [f.to_json() for f in rep.all_findings()]
     except Exception as exc:  # a broken example is reported by its own test case
         return None, f"building/saving the model raised {type(exc).__name__}: {exc}"
     return path, None
@@ -215,6 +227,7 @@ def test_doc_example(block: Block, linted_blocks):
     res = linted_blocks[block.id]
     where = f"rules/{block.doc}:{block.line} ({block.kind} block {block.index})"
     assert res.error is None, f"{where}: {res.error}"
+    res = Linted(findings=res.findings + PROBED.get(block.id, []))
     codes = [f["code"] for f in res.findings]
     if block.kind == "failing":
         assert block.code in codes, f"{where}: expected a {block.code} finding, got:\n{_describe(res.findings)}"

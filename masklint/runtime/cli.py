@@ -1,0 +1,155 @@
+"""``masklint probe TARGET...``: load a model (or call a factory) and run the runtime checks.
+
+Importing this module is cheap (click only): Keras/TensorFlow are imported inside the command.
+"""
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ..cli import FAIL_ON, FORMATS
+from ..errors import LintError
+from ..findings import SEVERITY_RANK, Finding
+
+
+def _lengths(ctx, param, value):
+    if value is None:
+        return None
+    try:
+        out = [int(x) for x in value.replace(" ", ",").split(",") if x]
+    except ValueError:
+        raise click.BadParameter("expected comma-separated integers, e.g. 6,10,20") from None
+    if not out or any(x < 2 for x in out):
+        raise click.BadParameter("every padded length must be at least 2")
+    return out
+
+
+def _positive(ctx, param, value):
+    if value is not None and not value > 0:
+        raise click.BadParameter("expected a positive number")
+    return value
+
+
+@click.command("probe")
+@click.argument("targets", nargs=-1, required=True, metavar="TARGET...")
+@click.option("--pad-value", type=float, default=None,
+              help="Value the sequences are padded with (default: --data's, else the mask producer's, else 0).")
+@click.option("--data", "data", type=click.Path(dir_okay=False), default=None,
+              help="A sample of the real padded inputs (.npy, or .npz with one array per input name).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the weight perturbation and data.")
+@click.option("--tolerance", type=float, default=None, callback=_positive,
+              help="Relative tolerance: |difference| > tolerance x output scale is a change (default 1e-5).")
+@click.option("--lengths", callback=_lengths, default=None,
+              help="Padded lengths, comma-separated (default: L+1, 2L, 4L for real length L=5).")
+@click.option("--weights", type=click.Choice(("perturbed", "trained")), default="perturbed", show_default=True,
+              help="Perturb the weights (seeded, biases included) or use them as they are.")
+@click.option("--unsafe", is_flag=True, help="Allow loading Lambda layers (runs bytecode stored in the file).")
+@click.option("--import", "imports", multiple=True, metavar="MODULE",
+              help="Import MODULE first (registers custom layers); repeatable.")
+@click.option("--no-static", is_flag=True, help="Only the runtime findings (skip the live-model static analysis).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option("--fail-on", type=click.Choice(FAIL_ON), default="warning", show_default=True,
+              help="Lowest severity that makes the exit code 1.")
+@click.option("--debug", is_flag=True, help="Show tracebacks for internal errors.")
+def probe_cmd(targets, pad_value, data, seed, tolerance, lengths, weights, unsafe, imports, no_static, fmt, fail_on,
+              debug):
+    """Probe TARGET: a model file (.keras, .h5, .hdf5, model .json) or package.module:factory.
+
+    \b
+    The model is run on padded batches (several lengths, post and pre padding, rows shuffled, eager
+    and compiled predict); masklint reports when the outputs at the real positions change with the
+    padding (MK301), when the output's runtime mask is lost (MK302), when an all-padding sample gives
+    NaN (MK303, with --data showing empty rows) and when a padded batch crashes (MK304), plus the
+    --data checks (MK201, MK202, MK204) and the static analysis of the live model.
+    A factory is imported and called: it is your own code, run only on this explicit request.
+    """
+    code = run_probe(targets, pad_value=pad_value, data=data, seed=seed, tolerance=tolerance, lengths=lengths,
+                     weights=weights, unsafe=unsafe, imports=imports, static=not no_static, fmt=fmt,
+                     fail_on=fail_on, debug=debug)
+    raise click.exceptions.Exit(code)
+
+
+def probe_target(target: str, *, static=True, known=None, **opts):
+    """(report, static findings) for one target; raises LintError."""
+    from .live import analyse
+    from .loading import is_factory_target, load_factory, load_model_file
+    from .probe import probe_report
+
+    imports = opts.pop("imports", ())
+    unsafe = opts.pop("unsafe", False)
+    if is_factory_target(target):
+        model = load_factory(target, imports)
+    else:
+        model = load_model_file(target, unsafe=unsafe, imports=imports)
+    live = None
+    static_findings: list[Finding] = []
+    notes = []
+    if static:
+        live = analyse(model, target, known)
+        static_findings = live.findings
+        if live.note:
+            notes.append(live.note)
+    rep = probe_report(model, label=target, live=live, known=known, **opts)
+    rep.notes[:0] = notes
+    return rep, static_findings
+
+
+def _summary(findings, probed: int, errors: int) -> str:
+    by = {s: sum(1 for f in findings if f.severity == s) for s in ("error", "warning", "info")}
+    models = f"{probed} model{'s' if probed != 1 else ''} probed"
+    err = f", {errors} could not be probed" if errors else ""
+    if not findings:
+        return f"No findings; {models}{err}."
+    parts = ", ".join(f"{c} {s}{'s' if c != 1 else ''}" for s, c in by.items() if c)
+    n = len(findings)
+    return f"Found {n} finding{'s' if n != 1 else ''} ({parts}); {models}{err}."
+
+
+def run_probe(targets, *, pad_value=None, data=None, seed=0, tolerance=None, lengths=None, weights="perturbed",
+              unsafe=False, imports=(), static=True, fmt="text", fail_on="warning", debug=False, known=None) -> int:
+    from ..output import format_json, format_text, use_colour
+
+    findings: list[Finding] = []
+    errors: list[tuple[str, str]] = []
+    lines: list[str] = []
+    probed = 0
+    for target in targets:
+        try:
+            rep, static_findings = probe_target(target, static=static, known=known, pad_value=pad_value,
+                                                data=data, seed=seed, tolerance=tolerance, lengths=lengths,
+                                                weights=weights, unsafe=unsafe, imports=imports)
+        except LintError as exc:
+            errors.append((target, str(exc)))
+            continue
+        except KeyboardInterrupt:
+            raise
+        except Exception as exc:  # an internal error must not hide the other targets
+            if debug:
+                raise
+            errors.append((target, f"internal error: {type(exc).__name__}: {exc} (rerun with --debug and report it)"))
+            continue
+        probed += 1
+        found = sorted(static_findings + rep.all_findings(), key=Finding.sort_key)
+        findings.extend(found)
+        lines.append((found, rep.summary_lines()))
+    out = sys.stdout
+    if fmt == "json":
+        out.write(format_json(findings) + "\n")
+    else:
+        colour = use_colour(out)
+        for found, summary_lines in lines:
+            for f in found:
+                out.write(format_text(f, colour) + "\n")
+            for ln in summary_lines:
+                out.write(ln + "\n")
+        out.write(_summary(findings, probed, len(errors)) + "\n")
+    out.flush()
+    for target, reason in errors:
+        sys.stderr.write(f"masklint: error: {target}: {reason}\n")
+    if errors:
+        return 2
+    if fail_on == "never":
+        return 0
+    threshold = SEVERITY_RANK[fail_on]
+    return 1 if any(SEVERITY_RANK[f.severity] >= threshold for f in findings) else 0
