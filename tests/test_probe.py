@@ -440,3 +440,15 @@ def test_cli_plain_probe_subcommand(probe_files):
     assert r.returncode == 0, r.stderr
     assert r.stdout.splitlines()[-1] == "No findings; 1 model probed."
 
+
+
+def test_probe_flag_on_a_lint_run_adds_probe_findings_quietly():
+    """``masklint --probe DIR``: the lint findings plus the probe's, no TensorFlow chatter on stderr."""
+    from conftest import run_cli
+
+    r = run_cli("examples/models", "--probe", "--format", "json")
+    found = json.loads(r.stdout)
+    assert r.returncode == 1, r.stderr
+    assert sorted({(f["code"], f["source"]) for f in found}) == [("MK102", "model"), ("MK301", "probe")]
+    assert "WARNING" not in r.stderr and "Traceback" not in r.stderr
+    assert run_cli("examples/models", "--seed", "1").returncode == 2  # probe options need --probe

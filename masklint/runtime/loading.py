@@ -82,6 +82,10 @@ def import_keras():
                         f"{one_line(exc)}") from None
     finally:
         restore()
+    if quiet:  # tf.function retracing notes across probed models are TensorFlow's, not findings
+        import logging
+
+        logging.getLogger("tensorflow").setLevel(logging.ERROR)
     if not keras.__version__.startswith("3."):
         raise LintError(f"the runtime checks need Keras 3 (found keras {keras.__version__})")
     return keras
