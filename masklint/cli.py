@@ -404,8 +404,30 @@ def fast_parse(argv: list[str]):
     return kw
 
 
+def _unencodable(exc):
+    """Output error handler: undecodable bytes of file names are written back as they were
+    (surrogateescape), any other character the stream cannot encode as \\uXXXX."""
+    out = b""
+    for ch in exc.object[exc.start:exc.end]:
+        o = ord(ch)
+        out += bytes([o - 0xDC00]) if 0xDC80 <= o <= 0xDCFF else f"\\u{o:04x}".encode()
+    return out, exc.end
+
+
+def _safe_output() -> None:
+    import codecs
+
+    codecs.register_error("masklint", _unencodable)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="masklint")
+        except (AttributeError, ValueError, OSError):
+            pass
+
+
 def main(argv=None, prog_name="masklint"):
     args = sys.argv[1:] if argv is None else list(argv)
+    _safe_output()
     kw = fast_parse(args)
     import gc
 

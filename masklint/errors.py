@@ -1,5 +1,48 @@
-"""Errors that stop masklint from linting one file (exit code 2, one line on stderr)."""
+"""Errors that stop masklint from linting one file (exit code 2, one line on stderr), and the
+resource limits that raise them."""
+from __future__ import annotations
+
+import os
 
 
 class LintError(Exception):
     """A file could not be linted; ``str(err)`` is the one-line reason (without the path)."""
+
+
+#: Resource limits: environment variable -> (default, what it bounds).  Sizes accept a K, M or G
+#: suffix (powers of 1024); ``0`` turns a limit off.
+LIMITS = {
+    "MASKLINT_MAX_CONFIG_BYTES": (64 << 20, "size of a model config: config.json in a .keras zip (uncompressed), "
+                                            "an HDF5 file's model_config attribute, a .json file"),
+    "MASKLINT_MAX_ZIP_ENTRIES": (10_000, "members of a .keras zip (a real one has 3)"),
+    "MASKLINT_MAX_FILES": (1_000_000, "files one run collects from the paths it is given"),
+    "MASKLINT_H5_TIMEOUT": (30, "seconds the HDF5 library may take to read an .h5 file's config (it is read "
+                                "in a forked child, which is killed after that: a damaged file can make "
+                                "the library loop forever)"),
+}
+
+_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
+
+
+def limit(name: str) -> int | None:
+    """The current value of limit ``name`` (None: no limit); read from the environment on every call.
+
+    Raises :class:`LintError` when the variable is set to something that is not a size.
+    """
+    default = LIMITS[name][0]
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    text = raw.strip().upper().removesuffix("B").removesuffix("I")
+    unit = text[-1:] if text[-1:] in _UNITS else ""
+    num = text[:-1] if unit else text
+    if not num.isdigit() or len(num) > 30:
+        raise LintError(f"{name}={raw!r} is not a limit (a whole number, optionally with K, M or G; 0 = none)")
+    value = int(num) * _UNITS[unit]
+    return value or None
+
+
+def over(name: str, what: str, size: int, unit: str = "bytes") -> LintError:
+    """The error for ``what`` (``size`` ``unit``) exceeding limit ``name``."""
+    return LintError(f"{what} is {size:,} {unit}, over the limit of {limit(name):,} "
+                     f"(raise it with {name}=N, or 0 for none)")

@@ -757,7 +757,8 @@ class Analysis:
         if K.canonical(lay.class_name) == "Bidirectional":
             mode = cfg.get("merge_mode", "concat")
             mult = 2 if mode == "concat" else 1
-            cfg = cfg.get("layer", {}).get("config", {}) if isinstance(cfg.get("layer"), dict) else {}
+            cfg = cfg.get("layer").get("config") if isinstance(cfg.get("layer"), dict) else None
+            cfg = cfg if isinstance(cfg, dict) else {}
         units = cfg.get("units") if isinstance(cfg.get("units"), int) else (
             cfg.get("filters") if isinstance(cfg.get("filters"), int) else None)
         last = units * mult if units is not None else None

@@ -305,6 +305,8 @@ def custom_spec(kind: str, mixes_time: bool | None = None) -> Spec:
 
 
 def canonical(class_name: str) -> str:
+    if not isinstance(class_name, str):  # a damaged config
+        return ""
     return ALIASES.get(class_name, class_name)
 
 
@@ -392,17 +394,25 @@ def resolve(class_name: str, config: dict, rank: int | None = None, spec: Spec |
             b.mask, b.values, b.mixes_time = "transparent", "keep", False
     elif name == "Activation":
         act = cfg.get("activation")
-        b.values = "zero" if (act in ZERO_ACTIVATIONS or act is None) else "learned"
-        if act in ("softmax", "log_softmax"):
-            b.values = "learned"
+        if act is not None and not isinstance(act, str):  # a custom function, serialised as a dict
+            b.values = "unknown"
+        else:
+            b.values = "zero" if (act in ZERO_ACTIVATIONS or act is None) else "learned"
+            if act in ("softmax", "log_softmax"):
+                b.values = "learned"
     elif name == "Rescaling":
         b.values = "zero" if not cfg.get("offset") else "keep"
     elif name == "Dense":
-        b.values = "zero" if cfg.get("use_bias") is False and cfg.get("activation") in ZERO_ACTIVATIONS else "learned"
+        act = cfg.get("activation")
+        if cfg.get("use_bias") is False and act is not None and not isinstance(act, str):
+            b.values = "unknown"  # a custom activation: whether it keeps zeros is unknown
+        else:
+            b.values = "zero" if cfg.get("use_bias") is False and act in ZERO_ACTIVATIONS else "learned"
     elif spec.mask == "rnn":
         inner = cfg
         if name == "Bidirectional":
-            inner = cfg.get("layer", {}).get("config", {}) if isinstance(cfg.get("layer"), dict) else {}
+            inner = cfg.get("layer").get("config") if isinstance(cfg.get("layer"), dict) else None
+            inner = inner if isinstance(inner, dict) else {}
         rs = bool(inner.get("return_sequences", False))
         b.return_sequences = rs
         b.return_state = bool(inner.get("return_state", False))

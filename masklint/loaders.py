@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import zipfile
 from ._record import record
 
-from .errors import LintError
+from .errors import LintError, limit, over
 
-#: Largest ``config.json`` (uncompressed) or HDF5 ``model_config`` attribute that is parsed.
-MAX_CONFIG_BYTES = int(os.environ.get("MASKLINT_MAX_CONFIG_BYTES", 256 * 1024 * 1024))
+#: Default largest model config that is parsed (bytes); the limit in force is
+#: ``errors.limit("MASKLINT_MAX_CONFIG_BYTES")``, read from the environment at each load.
+MAX_CONFIG_BYTES = 64 * 1024 * 1024
+CONFIG_LIMIT = "MASKLINT_MAX_CONFIG_BYTES"
+ZIP_LIMIT = "MASKLINT_MAX_ZIP_ENTRIES"
+METADATA_MAX_BYTES = 1 << 20
 
 ZIP_MAGIC = b"PK\x03\x04"
 EMPTY_ZIP_MAGIC = b"PK\x05\x06"
@@ -30,14 +35,41 @@ class ModelFile:
     keras_version: str | None = None
 
 
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:300] if text else type(exc).__name__
+
+
+_SURROGATE_ESCAPE = None
+
+
 def _loads(text: str | bytes, what: str):
     try:
-        return json.loads(text)
+        obj = json.loads(text)
+        return _without_lone_surrogates(obj, text) if (b"\\u" in text if isinstance(text, bytes)
+                                                      else "\\u" in text) else obj
     except RecursionError:
         raise LintError(f"{what} is nested too deeply to parse") from None
-    except (ValueError, UnicodeDecodeError) as exc:
-        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise LintError(f"{what} is not valid JSON ({msg})") from None
+    except MemoryError:
+        raise LintError(f"{what} is too large to parse in the memory available") from None
+    except (ValueError, UnicodeDecodeError) as exc:  # also ints over Python's 4300-digit limit
+        raise LintError(f"{what} is not valid JSON ({_first_line(exc)})") from None
+
+
+def _without_lone_surrogates(obj, text):
+    """JSON's ``\\udXXX`` escapes can encode half a surrogate pair, which no output stream can write
+    (UnicodeEncodeError when a finding names such a layer): replace each with U+FFFD. Pairs (Keras
+    escapes every non-ASCII character, emoji as pairs) are already joined by the parser."""
+    global _SURROGATE_ESCAPE
+    if _SURROGATE_ESCAPE is None:
+        import re
+
+        _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+    raw = text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass")
+    if not _SURROGATE_ESCAPE.search(raw):
+        return obj
+    clean = json.dumps(obj, ensure_ascii=False).encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    return json.loads(clean)
 
 
 def _check_model_dict(obj, what: str) -> dict:
@@ -50,7 +82,22 @@ def _check_model_dict(obj, what: str) -> dict:
     return obj
 
 
+def _regular(path: str) -> os.stat_result:
+    """stat() of ``path``; a LintError unless it is a regular file (never open a FIFO or a device:
+    reading one can block forever or never end)."""
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        raise LintError(f"cannot read file ({exc.strerror or exc})") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise LintError("is a directory")
+    if not stat.S_ISREG(st.st_mode):
+        raise LintError("is not a regular file (a FIFO, socket or device)")
+    return st
+
+
 def read_head(path: str, n: int = 512) -> bytes:
+    _regular(path)
     try:
         with open(path, "rb") as fh:
             return fh.read(n)
@@ -81,48 +128,107 @@ def load(path: str) -> ModelFile:
     raise LintError(f"is not {kind} (unrecognised content)")
 
 
-def _load_keras_zip(path: str) -> ModelFile:
+def _zip_entries(fh) -> int | None:
+    """The member count in the zip's end-of-central-directory record, read before zipfile builds a
+    ZipInfo for every member (a forged directory can list millions); None if it cannot be read."""
     try:
-        with zipfile.ZipFile(path) as zf:
-            try:
-                info = zf.getinfo("config.json")
-            except KeyError:
-                raise LintError("is a zip without config.json, not a .keras model") from None
-            if info.file_size > MAX_CONFIG_BYTES:
-                raise LintError(
-                    f"config.json would inflate to {info.file_size} bytes, over the "
-                    f"{MAX_CONFIG_BYTES}-byte limit (MASKLINT_MAX_CONFIG_BYTES)"
-                )
-            with zf.open(info) as fh:
-                raw = fh.read(MAX_CONFIG_BYTES + 1)
-            if len(raw) > MAX_CONFIG_BYTES:
-                raise LintError(f"config.json exceeds the {MAX_CONFIG_BYTES}-byte limit")
-            version = None
-            if "metadata.json" in zf.namelist():
-                minfo = zf.getinfo("metadata.json")
-                if minfo.file_size < 1 << 20:
+        rec = zipfile._EndRecData(fh)  # noqa: SLF001 - the stdlib's own EOCD reader (ZIP64-aware)
+    except (AttributeError, OSError, ValueError, EOFError, OverflowError):
+        return None
+    if not rec:
+        return None
+    try:
+        return int(rec[zipfile._ECD_ENTRIES_TOTAL])  # noqa: SLF001
+    except (AttributeError, IndexError, TypeError, ValueError):
+        return None
+
+
+def _read_member(member, max_bytes: int | None) -> bytes:
+    """Up to ``max_bytes + 1`` bytes of a zip member, inflated 1 MiB at a time: zipfile's ``read()``
+    without a size inflates up to 2 GiB per step before it cuts at the declared size."""
+    chunks = []
+    total = 0
+    while True:
+        want = 1 << 20 if max_bytes is None else min(1 << 20, max_bytes + 1 - total)
+        if want <= 0:
+            break
+        chunk = member.read(want)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    return b"".join(chunks)
+
+
+def _load_keras_zip(path: str) -> ModelFile:
+    max_bytes = limit(CONFIG_LIMIT)
+    max_entries = limit(ZIP_LIMIT)
+    try:
+        with open(path, "rb") as fh:
+            if max_entries is not None:
+                n = _zip_entries(fh)
+                if n is not None and n > max_entries:
+                    raise over(ZIP_LIMIT, "the zip's member count", n, "members")
+                fh.seek(0)
+            with zipfile.ZipFile(fh) as zf:
+                try:
+                    info = zf.getinfo("config.json")
+                except KeyError:
+                    raise LintError("is a zip without config.json, not a .keras model") from None
+                # file_size is what zipfile will inflate at most: it stops there (and reports a
+                # damaged zip) however far the compressed stream would go (a zip bomb)
+                if max_bytes is not None and info.file_size > max_bytes:
+                    raise over(CONFIG_LIMIT, "config.json (uncompressed)", info.file_size)
+                with zf.open(info) as member:
+                    raw = _read_member(member, max_bytes)
+                if max_bytes is not None and len(raw) > max_bytes:
+                    raise over(CONFIG_LIMIT, "config.json (uncompressed)", len(raw))
+                version = None
+                try:
+                    minfo = zf.getinfo("metadata.json")
+                except KeyError:
+                    minfo = None
+                if minfo is not None and minfo.file_size <= METADATA_MAX_BYTES:
                     try:
-                        meta = json.loads(zf.read(minfo))
+                        with zf.open(minfo) as member:
+                            meta = json.loads(member.read(METADATA_MAX_BYTES + 1))
                         if isinstance(meta, dict) and isinstance(meta.get("keras_version"), str):
-                            version = meta["keras_version"]
-                    except (ValueError, RecursionError, zipfile.BadZipFile):
+                            version = meta["keras_version"][:100]
+                    except (LintError, MemoryError):
+                        raise
+                    except Exception:  # noqa: BLE001 - metadata is optional: a bad one is ignored
                         pass
-    except LintError:
+    except (LintError, MemoryError, RecursionError):
         raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile) as exc:
-        raise LintError(f"is a damaged or truncated zip ({exc})") from None
-    except (OSError, EOFError, ValueError, NotImplementedError, RuntimeError) as exc:
-        # zlib errors and CRC mismatches surface as these
-        raise LintError(f"is a damaged or truncated zip ({type(exc).__name__}: {exc})") from None
+        raise LintError(f"is a damaged or truncated zip ({_first_line(exc)})") from None
+    except Exception as exc:  # noqa: BLE001 - zlib/bz2/lzma errors, CRC mismatches, EOF, bad offsets...
+        raise LintError(f"is a damaged or truncated zip ({type(exc).__name__}: {_first_line(exc)})") from None
     cfg = _check_model_dict(_loads(raw, "config.json"), "config.json")
     return ModelFile(path, "keras", cfg, version)
 
 
-def _load_h5(path: str) -> ModelFile:
-    try:
-        import h5py
-    except ImportError:  # pragma: no cover - h5py is a base dependency
-        raise LintError("needs h5py to read HDF5 files (pip install h5py)") from None
+def _scalar_attr(attrs, name: str, max_bytes: int | None, what: str):
+    """Read attribute ``name`` only if it is one value of bounded size (a forged file can declare an
+    attribute of a billion elements)."""
+    aid = attrs.get_id(name)
+    shape = aid.shape
+    if shape not in ((), (1,)):
+        raise LintError(f"has a '{name}' attribute of shape {shape}, not {what}")
+    if max_bytes is not None:
+        size = aid.get_storage_size()  # fixed-size data; a variable-length string lives in the file
+        if size > max_bytes:
+            raise over(CONFIG_LIMIT, f"the '{name}' attribute", size)
+    value = attrs[name]
+    if shape == (1,) and hasattr(value, "__len__") and len(value) == 1 and not isinstance(value, (bytes, str)):
+        value = value[0]
+    return value
+
+
+def _read_h5(path: str, max_bytes: int | None):
+    """(model_config, keras_version) as h5py returns them; LintError for anything else."""
+    import h5py
+
     try:
         with h5py.File(path, "r") as f:
             attrs = f.attrs
@@ -131,41 +237,151 @@ def _load_h5(path: str) -> ModelFile:
                     "is an HDF5 file without a 'model_config' attribute (weights only?); "
                     "save the whole model with model.save()"
                 )
-            raw = attrs["model_config"]
-            version = attrs.get("keras_version")
-    except LintError:
+            raw = _scalar_attr(attrs, "model_config", max_bytes, "a JSON string")
+            version = None
+            if "keras_version" in attrs:
+                try:
+                    version = _scalar_attr(attrs, "keras_version", 1 << 16, "a version string")
+                except LintError:
+                    version = None
+    except (LintError, MemoryError, RecursionError):
         raise
-    except Exception as exc:  # h5py raises OSError, KeyError, ValueError, RuntimeError...
-        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise LintError(f"is a damaged HDF5 file ({msg})") from None
+    except Exception as exc:  # noqa: BLE001 - h5py raises OSError, KeyError, ValueError, TypeError...
+        raise LintError(f"is a damaged HDF5 file ({_first_line(exc)})") from None
     if hasattr(raw, "tobytes") and not isinstance(raw, (bytes, str)):
-        raw = raw.tobytes()
+        try:
+            raw = raw.tobytes()
+        except Exception:  # noqa: BLE001
+            raw = None
     if isinstance(version, bytes):
         version = version.decode("utf-8", "replace")
     if not isinstance(raw, (bytes, str)):
         raise LintError("has a 'model_config' attribute that is not a JSON string")
-    if len(raw) > MAX_CONFIG_BYTES:
-        raise LintError(f"model_config exceeds the {MAX_CONFIG_BYTES}-byte limit")
+    if isinstance(raw, str):
+        try:  # h5py may hand back lone surrogates for invalid UTF-8
+            raw = raw.encode("utf-8")
+        except UnicodeEncodeError:
+            raise LintError("has a 'model_config' attribute that is not valid UTF-8") from None
+    return raw, version[:100] if isinstance(version, str) else None
+
+
+def _can_fork() -> bool:
+    import sys
+    import threading
+
+    # never fork a process that runs other threads (TensorFlow's, a thread pool's): the child could
+    # inherit a held lock
+    return (hasattr(os, "fork") and threading.active_count() == 1 and "tensorflow" not in sys.modules
+            and not os.environ.get("MASKLINT_H5_IN_PROCESS"))
+
+
+def _read_h5_isolated(path: str, max_bytes: int | None):
+    """:func:`_read_h5` in a forked child with a deadline (``MASKLINT_H5_TIMEOUT`` seconds).
+
+    The HDF5 library can loop forever or crash on a damaged file (found by fuzzing: a flipped byte in
+    a global heap made reading ``model_config`` spin at 100 % CPU), in native code that no Python
+    signal interrupts. A fork costs about a millisecond; where there is no fork, it runs here.
+    """
+    if not _can_fork():
+        return _read_h5(path, max_bytes)
+    import pickle
+    import select
+    import signal
+    import time
+
+    import h5py  # noqa: F401 - imported here, once, so that the child starts with it
+
+    timeout = limit("MASKLINT_H5_TIMEOUT")
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        try:
+            os.close(r)
+            try:
+                res = ("ok", _read_h5(path, max_bytes))
+            except LintError as exc:
+                res = ("error", str(exc))
+            except MemoryError:
+                res = ("error", "is too large to read in the memory available")
+            except BaseException as exc:  # noqa: BLE001
+                res = ("error", f"is a damaged HDF5 file ({type(exc).__name__}: {_first_line(exc)})")
+            data = pickle.dumps(res, protocol=pickle.HIGHEST_PROTOCOL)
+            view = memoryview(data)
+            while view:
+                n = os.write(w, view)
+                view = view[n:]
+        finally:
+            os._exit(0)
+    os.close(w)
+    chunks = []
+    deadline = None if timeout is None else time.monotonic() + timeout
+    timed_out = eof = False
+    try:
+        while True:
+            wait = None if deadline is None else deadline - time.monotonic()
+            if wait is not None and wait <= 0:
+                timed_out = True
+                break
+            ready, _, _ = select.select([r], [], [], wait)
+            if not ready:
+                continue
+            chunk = os.read(r, 1 << 20)
+            if not chunk:
+                eof = True
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(r)
+        if not eof:  # timed out, or interrupted (Ctrl-C, a signal): the child must not outlive this
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        _, status = os.waitpid(pid, 0)
+    if timed_out:
+        raise LintError(f"is a damaged HDF5 file (the HDF5 library did not finish reading it within {timeout} s; "
+                        "MASKLINT_H5_TIMEOUT)")
+    if os.WIFSIGNALED(status):
+        raise LintError(f"is a damaged HDF5 file (the HDF5 library crashed reading it: signal "
+                        f"{os.WTERMSIG(status)})")
+    try:
+        kind, value = pickle.loads(b"".join(chunks))
+    except Exception:  # noqa: BLE001 - the child died before it could answer
+        raise LintError("is a damaged HDF5 file (reading it failed)") from None
+    if kind == "error":
+        raise LintError(value)
+    return value
+
+
+def _load_h5(path: str) -> ModelFile:
+    try:
+        import h5py  # noqa: F401
+    except ImportError:  # pragma: no cover - h5py is a base dependency
+        raise LintError("needs h5py to read HDF5 files (pip install h5py)") from None
+    max_bytes = limit(CONFIG_LIMIT)
+    raw, version = _read_h5_isolated(path, max_bytes)
+    if max_bytes is not None and len(raw) > max_bytes:
+        raise over(CONFIG_LIMIT, "the 'model_config' attribute", len(raw))
     cfg = _check_model_dict(_loads(raw, "model_config"), "model_config")
-    return ModelFile(path, "h5", cfg, version if isinstance(version, str) else None)
+    return ModelFile(path, "h5", cfg, version)
 
 
 def _load_json(path: str) -> ModelFile:
-    try:
-        size = os.path.getsize(path)
-    except OSError as exc:
-        raise LintError(f"cannot read file ({exc.strerror or exc})") from None
-    if size > MAX_CONFIG_BYTES:
-        raise LintError(f"is {size} bytes, over the {MAX_CONFIG_BYTES}-byte limit")
+    max_bytes = limit(CONFIG_LIMIT)
+    size = _regular(path).st_size
+    if max_bytes is not None and size > max_bytes:
+        raise over(CONFIG_LIMIT, "the file", size)
     try:
         with open(path, "rb") as fh:
-            raw = fh.read()
+            raw = fh.read() if max_bytes is None else fh.read(max_bytes + 1)
     except OSError as exc:
         raise LintError(f"cannot read file ({exc.strerror or exc})") from None
+    if max_bytes is not None and len(raw) > max_bytes:  # it grew since stat()
+        raise over(CONFIG_LIMIT, "the file", len(raw))
     obj = _loads(raw, "the file")
     cfg = _check_model_dict(obj, "the JSON")
     version = obj.get("keras_version") if isinstance(obj.get("keras_version"), str) else None
-    return ModelFile(path, "json", cfg, version)
+    return ModelFile(path, "json", cfg, version[:100] if version else None)
 
 
 def looks_like_model_json(path: str) -> bool:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import stat
 from ._record import factory, record
 
 from .errors import LintError
@@ -28,7 +29,7 @@ def _gitignore_patterns(directory: str) -> list[str]:
     except OSError:
         return []
     pats = []
-    for ln in lines:
+    for ln in lines[:10_000]:
         ln = ln.strip()
         if not ln or ln.startswith("#") or ln.startswith("!"):
             continue
@@ -46,9 +47,9 @@ def _ignored(rel: str, name: str, is_dir: bool, patterns: list[tuple[str, str]])
                 continue
         anchored = "/" in p
         p = p.lstrip("/")
-        target = os.path.relpath(rel, base) if base else rel
-        target = target.replace(os.sep, "/")
         if anchored:
+            target = os.path.relpath(rel, base) if base else rel
+            target = target.replace(os.sep, "/")
             if fnmatch.fnmatch(target, p) or fnmatch.fnmatch(target, p + "/*"):
                 return True
         elif fnmatch.fnmatch(name, p):
@@ -60,56 +61,120 @@ def _is_venv(path: str) -> bool:
     return os.path.exists(os.path.join(path, "pyvenv.cfg"))
 
 
-def collect(paths: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
-    """Files to lint, in a stable order, plus (path, reason) for paths that do not exist."""
-    files: list[str] = []
-    errors: list[tuple[str, str]] = []
-    seen: set[str] = set()
+def _file_key(path: str, entry=None) -> tuple[int, int] | None:
+    """(st_dev, st_ino) of the regular file ``path`` is or links to; None for anything else (a
+    directory, FIFO, socket, device, dangling or looping symlink): reading a FIFO blocks forever."""
+    try:
+        st = entry.stat() if entry is not None else os.stat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino) if stat.S_ISREG(st.st_mode) else None
 
-    def add(p: str) -> None:
-        key = os.path.realpath(p)
-        if key not in seen:
-            seen.add(key)
-            files.append(p)
 
-    for root in paths:
-        if os.path.isfile(root) or (os.path.exists(root) and not os.path.isdir(root)):
-            add(root)
+def _walk(root: str, add, visited: set) -> None:
+    """Add the lintable files under directory ``root``, in a stable order (a directory's files, then
+    its sub-directories, each sorted by name).
+
+    Iterative (no recursion limit on deep trees). Directory symlinks are never followed: a committed
+    ``link -> /`` must not make a CI run walk the whole machine, and a link back up cannot loop. Every
+    directory is entered at most once, by (st_dev, st_ino), even when it is reached twice (a bind
+    mount, two roots that overlap). Files that are not regular files (FIFOs, sockets, devices, dangling
+    or looping symlinks) are skipped.
+    """
+    stack: list[tuple[str, str, list[tuple[str, str]]]] = [(root, "", [])]
+    while stack:
+        dirpath, rel_dir, patterns = stack.pop()
+        try:
+            st = os.stat(dirpath)
+        except OSError:
             continue
-        if not os.path.isdir(root):
-            errors.append((root, "no such file or directory"))
+        key = (st.st_dev, st.st_ino)
+        if key in visited:
             continue
-        patterns: list[tuple[str, str]] = []
-        visited: set[tuple[int, int]] = set()
-        for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        visited.add(key)
+        own = _gitignore_patterns(dirpath)
+        if own:
+            patterns = patterns + [(rel_dir, p) for p in own]
+        try:
+            with os.scandir(dirpath) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError:
+            continue
+        subdirs = []
+        for e in entries:
+            name = e.name
+            rel = os.path.join(rel_dir, name) if rel_dir else name
             try:
-                stt = os.stat(dirpath)
-                key = (stt.st_dev, stt.st_ino)
+                is_dir = e.is_dir(follow_symlinks=False)
             except OSError:
                 continue
-            if key in visited:
-                dirnames[:] = []
+            if is_dir:
+                if (name in SKIP_DIRS or name.endswith(".egg-info") or _is_venv(e.path)
+                        or _ignored(rel, name, True, patterns)):
+                    continue
+                subdirs.append((e.path, rel, patterns))
                 continue
-            visited.add(key)
-            rel_dir = os.path.relpath(dirpath, root)
-            rel_dir = "" if rel_dir == "." else rel_dir
-            patterns = [(b, p) for b, p in patterns if not rel_dir or rel_dir.startswith(b) or b == ""]
-            patterns += [(rel_dir, p) for p in _gitignore_patterns(dirpath)]
-            keep = []
-            for d in sorted(dirnames):
-                full = os.path.join(dirpath, d)
-                rel = os.path.join(rel_dir, d) if rel_dir else d
-                if d in SKIP_DIRS or d.endswith(".egg-info") or _is_venv(full) or _ignored(rel, d, True, patterns):
-                    continue
-                keep.append(d)
-            dirnames[:] = keep
-            for f in sorted(filenames):
-                if not f.lower().endswith(MODEL_EXTS + SOURCE_EXTS):
-                    continue
-                rel = os.path.join(rel_dir, f) if rel_dir else f
-                if _ignored(rel, f, False, patterns):
-                    continue
-                add(os.path.join(dirpath, f))
+            if not name.lower().endswith(MODEL_EXTS + SOURCE_EXTS):
+                continue
+            if _ignored(rel, name, False, patterns):
+                continue
+            fkey = _file_key(e.path, None if e.is_symlink() else e)
+            if fkey is None:
+                continue
+            if not add(e.path, fkey):
+                return
+        stack.extend(reversed(subdirs))
+
+
+def collect(paths: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
+    """Files to lint, in a stable order, plus (path, reason) for paths that cannot be linted (missing,
+    not a regular file) and for a run that hit ``MASKLINT_MAX_FILES`` (the files up to the limit are
+    still returned)."""
+    from .errors import limit
+
+    files: list[str] = []
+    errors: list[tuple[str, str]] = []
+    seen: set = set()
+    visited: set = set()
+    try:
+        max_files = limit("MASKLINT_MAX_FILES")
+    except LintError as exc:
+        return [], [("MASKLINT_MAX_FILES", str(exc))]
+    full = False
+
+    def add(p: str, key) -> bool:
+        """False once the file limit is reached."""
+        nonlocal full
+        if key in seen:
+            return True
+        if max_files is not None and len(files) >= max_files:
+            full = True
+            return False
+        seen.add(key)
+        files.append(p)
+        return True
+
+    for root in paths:
+        if full:
+            break
+        if os.path.isdir(root):
+            _walk(root, add, visited)
+            if full:
+                errors.append((root, f"more than {max_files:,} files to lint; stopped collecting there, the "
+                                     "rest is not linted (lint a narrower path, or raise MASKLINT_MAX_FILES)"))
+            continue
+        if not os.path.lexists(root):
+            errors.append((root, "no such file or directory"))
+            continue
+        key = _file_key(root)
+        if key is None:
+            if not os.path.exists(root):
+                reason = "is a dangling or looping symbolic link"
+            else:
+                reason = "is not a regular file (a FIFO, socket or device)"
+            errors.append((root, reason))
+            continue
+        add(root, key)
     return files, errors
 
 
