@@ -452,3 +452,24 @@ def test_probe_flag_on_a_lint_run_adds_probe_findings_quietly():
     assert sorted({(f["code"], f["source"]) for f in found}) == [("MK102", "model"), ("MK301", "probe")]
     assert "WARNING" not in r.stderr and "Traceback" not in r.stderr
     assert run_cli("examples/models", "--seed", "1").returncode == 2  # probe options need --probe
+
+
+def test_probe_command_reads_the_configuration_and_speaks_every_format(tmp_path):
+    """``masklint probe`` takes its defaults (here the probe seed and fail-on) from [tool.masklint];
+    the command line wins; sarif/github/markdown reports work as for a lint run."""
+    import shutil
+
+    from conftest import run_cli
+
+    model = tmp_path / "m.keras"
+    shutil.copy(os.path.join(os.path.dirname(__file__), "..", "examples", "models",
+                             "seed_ex3_masking_after_embedding.keras"), model)
+    (tmp_path / "pyproject.toml").write_text("[tool.masklint]\nfail-on = 'never'\n[tool.masklint.probe]\nseed = 3\n")
+    r = run_cli("probe", "m.keras", "--format", "json", cwd=str(tmp_path))
+    assert r.returncode == 0 and "MK301" in r.stdout, r.stderr  # fail-on = never from the configuration
+    assert run_cli("probe", "m.keras", "--fail-on", "error", cwd=str(tmp_path)).returncode == 1
+    r = run_cli("probe", "m.keras", "--format", "github", cwd=str(tmp_path))
+    assert "::error file=m.keras" in r.stdout and "MK301" in r.stdout
+    (tmp_path / "pyproject.toml").write_text("[tool.masklint.probe]\nseed = 'x'\n")
+    r = run_cli("probe", "m.keras", cwd=str(tmp_path))
+    assert r.returncode == 2 and "[tool.masklint] probe.seed" in r.stderr

@@ -4,6 +4,7 @@ Importing this module is cheap (click only): Keras/TensorFlow are imported insid
 """
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -37,23 +38,24 @@ def _positive(ctx, param, value):
               help="Value the sequences are padded with (default: --data's, else the mask producer's, else 0).")
 @click.option("--data", "data", type=click.Path(dir_okay=False), default=None,
               help="A sample of the real padded inputs (.npy, or .npz with one array per input name).")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the weight perturbation and data.")
+@click.option("--seed", type=int, default=None, help="Seed of the weight perturbation and data (default 0).")
 @click.option("--tolerance", type=float, default=None, callback=_positive,
               help="Relative tolerance: |difference| > tolerance x output scale is a change (default 1e-5).")
 @click.option("--lengths", callback=_lengths, default=None,
               help="Padded lengths, comma-separated (default: L+1, 2L, 4L for real length L=5).")
-@click.option("--weights", type=click.Choice(("perturbed", "trained")), default="perturbed", show_default=True,
-              help="Perturb the weights (seeded, biases included) or use them as they are.")
+@click.option("--weights", type=click.Choice(("perturbed", "trained")), default=None,
+              help="Perturb the weights (seeded, biases included; the default) or use them as they are.")
 @click.option("--unsafe", is_flag=True, help="Allow loading Lambda layers (runs bytecode stored in the file).")
 @click.option("--import", "imports", multiple=True, metavar="MODULE",
               help="Import MODULE first (registers custom layers); repeatable.")
 @click.option("--no-static", is_flag=True, help="Only the runtime findings (skip the live-model static analysis).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
-@click.option("--fail-on", type=click.Choice(FAIL_ON), default="warning", show_default=True,
-              help="Lowest severity that makes the exit code 1.")
+@click.option("--fail-on", type=click.Choice(FAIL_ON), default=None,
+              help="Lowest severity that makes the exit code 1 (default: the configuration's, else warning).")
+@click.option("--isolated", is_flag=True, help="Ignore [tool.masklint] configuration files.")
 @click.option("--debug", is_flag=True, help="Show tracebacks for internal errors.")
 def probe_cmd(targets, pad_value, data, seed, tolerance, lengths, weights, unsafe, imports, no_static, fmt, fail_on,
-              debug):
+              isolated, debug):
     """Probe TARGET: a model file (.keras, .h5, .hdf5, model .json) or package.module:factory.
 
     \b
@@ -64,9 +66,23 @@ def probe_cmd(targets, pad_value, data, seed, tolerance, lengths, weights, unsaf
     --data checks (MK201, MK202, MK204) and the static analysis of the live model.
     A factory is imported and called: it is your own code, run only on this explicit request.
     """
-    code = run_probe(targets, pad_value=pad_value, data=data, seed=seed, tolerance=tolerance, lengths=lengths,
-                     weights=weights, unsafe=unsafe, imports=imports, static=not no_static, fmt=fmt,
-                     fail_on=fail_on, debug=debug)
+    from ..config import ConfigError, Resolver
+
+    # [tool.masklint] of the first file target (or of the current directory for a factory): probe
+    # defaults, known-mask-layers and fail-on; the command line wins
+    first = next((t for t in targets if os.path.exists(t)), ".")
+    try:
+        settings = Resolver(isolated=isolated).for_path(first if os.path.isfile(first) else os.path.join(first, "x"))
+    except ConfigError as exc:
+        click.echo(f"masklint: error: {exc}", err=True)
+        raise click.exceptions.Exit(2) from None
+    conf = settings.probe
+    cli_opts = {"pad_value": pad_value, "seed": seed, "tolerance": tolerance, "lengths": lengths, "weights": weights}
+    opts = {k: (v if v is not None else conf.get(k)) for k, v in cli_opts.items()}
+    code = run_probe(targets, pad_value=opts["pad_value"], data=data, seed=opts["seed"] or 0,
+                     tolerance=opts["tolerance"], lengths=opts["lengths"], weights=opts["weights"] or "perturbed",
+                     unsafe=unsafe, imports=imports, static=not no_static, fmt=fmt,
+                     fail_on=fail_on or settings.fail_on or "warning", debug=debug, known=settings.known or None)
     raise click.exceptions.Exit(code)
 
 
@@ -114,7 +130,12 @@ def run_probe(targets, *, pad_value=None, data=None, seed=0, tolerance=None, len
     errors: list[tuple[str, str]] = []
     lines: list[str] = []
     probed = 0
-    for target in targets:
+    from ..progress import Progress
+
+    bar = Progress.for_stream(sys.stderr, label="models probed", min_total=2)
+    for i, target in enumerate(targets):
+        if bar is not None:
+            bar.update(i, len(targets))
         try:
             rep, static_findings = probe_target(target, static=static, known=known, pad_value=pad_value,
                                                 data=data, seed=seed, tolerance=tolerance, lengths=lengths,
@@ -133,9 +154,15 @@ def run_probe(targets, *, pad_value=None, data=None, seed=0, tolerance=None, len
         found = sorted(static_findings + rep.all_findings(), key=Finding.sort_key)
         findings.extend(found)
         lines.append((found, rep.summary_lines()))
+    if bar is not None:
+        bar.close()
     out = sys.stdout
     if fmt == "json":
         out.write(format_json(findings) + "\n")
+    elif fmt != "text":  # sarif, github, markdown: the same reports as a lint run
+        from ..output import render
+
+        out.write(render(fmt, findings, files=probed, errors=errors))
     else:
         colour = use_colour(out)
         for found, summary_lines in lines:
