@@ -708,6 +708,8 @@ class Analysis:
             explicit = True
         if not explicit:
             self.reach_consumer(k if k.mask is not None or v.mask is None else v, lay)
+            if name in K.CLEARS_INPUT_MASKS:
+                self.check_runtime_mask(q, v, lay)
         st = self.carry([q] + [s for s in (v, k) if s is not q])
         st.mask = q.mask
         if q.mask is None and rec and rec[0] is not None:
@@ -726,6 +728,18 @@ class Analysis:
         self.set_out(node, 0, st)
         for i in range(1, len(node.outputs)):
             self.set_out(node, i, replace(st, mask=None, time=None))
+
+    def check_runtime_mask(self, q: State, v: State, lay: Layer) -> None:
+        """MultiHeadAttention reads its masks from its inputs' runtime mask attributes, never from the
+        replayed symbolic mask. After an earlier MHA cleared them (the residual ``Add`` of a Transformer
+        block has no runtime mask), a second MHA without ``attention_mask`` attends to padding (measured:
+        Embedding(mask_zero) -> 2 blocks of MHA + Add -> GAP1D changes by 0.35 when only the padding
+        changes; one block does not)."""
+        for s in (q, v):
+            if isinstance(s.mask, Mask) and s.rt_lost is not None:
+                self.issue("MK104", s.rt_lost, lay.path, how="mha_runtime", origin=s.mask.origin.path,
+                           at_class=s.rt_lost.class_name)
+                return
 
     def do_error(self, node: Node, ins, b, kw) -> None:
         lay = node.layer

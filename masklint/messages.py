@@ -83,10 +83,16 @@ def _render(iss: Issue, path: str, source: str) -> Finding:
             "dot": f"Dot {name} drops the mask silently",
             "merge": f"{at_cls} {name} merges masked and unmasked inputs, so its output has no mask",
             "concat": f"Concatenate {name} joins masked and unmasked inputs along features, so its mask is all True",
+            "mha_runtime": (f"{at_cls} {name} has no runtime mask because a MultiHeadAttention before it cleared "
+                            f"its inputs' runtime masks (the graph still shows one)"),
         }.get(how, f"{name} drops the mask")
         msg = f"{verb} (mask from {_q(d.get('origin'))})" + (f"; {_q(consumer)} then sees padding"
                                                               if consumer else "")
-        if how == "merge" or how == "concat":
+        if how == "mha_runtime":
+            msg = f"{verb} (mask from {_q(d.get('origin'))}); {_q(consumer)} reads its masks from its inputs at run time and attends to padding"
+            fix = (f"pass attention_mask= to {_q(consumer)} (e.g. the padding mask of the token ids as "
+                   f"mask[:, None, :]), or build the blocks with keras_hub's TransformerEncoder and padding_mask")
+        elif how == "merge" or how == "concat":
             fix = "mask every input of the merge (e.g. apply the mask producer to each branch) or merge after the consumer"
         elif how in ("op", "dot"):
             fix = "wrap the computation in a layer that supports masking, or apply it after the consumer"

@@ -285,6 +285,28 @@ class Extractor:
                     if isinstance(s, cst.FunctionDef) and s.name.value not in ("__init__", "call"):
                         yield s
 
+    #: loops over range(N) are unrolled up to this many iterations (model blocks are stacked in loops)
+    MAX_UNROLL = 16
+
+    def range_count(self, stmt, scope):
+        """The values of ``for x in range(...)`` when its arguments are known ints and few, else None."""
+        cst = self.cst
+        it = stmt.iter
+        if not (isinstance(it, cst.Call) and isinstance(it.func, cst.Name) and it.func.value == "range"
+                and 1 <= len(it.args) <= 3 and all(a.keyword is None and a.star == "" for a in it.args)):
+            return None
+        if scope.get("range", None) is not None:  # shadowed
+            return None
+        vals = [self.eval(a.value, scope) for a in it.args]
+        vals = [v.v if isinstance(v, Const) else None for v in vals]
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in vals):
+            return None
+        try:
+            r = range(*vals)
+        except ValueError:
+            return None
+        return list(r) if len(r) <= self.MAX_UNROLL else None
+
     def tick(self):
         self.steps += 1
         if self.steps > MAX_STEPS:
@@ -323,11 +345,19 @@ class Extractor:
                     if r is not None:
                         return r
             elif isinstance(stmt, (cst.For, cst.While)):
-                if isinstance(stmt, cst.For):
-                    self.assign(stmt.target, UNKNOWN, scope)
-                r = self.exec_body(stmt.body.body, scope)
-                if r is not None:
-                    return r
+                counts = self.range_count(stmt, scope) if isinstance(stmt, cst.For) else None
+                if counts is None:  # unknown iterations: the body once, the loop variable unknown
+                    if isinstance(stmt, cst.For):
+                        self.assign(stmt.target, UNKNOWN, scope)
+                    r = self.exec_body(stmt.body.body, scope)
+                    if r is not None:
+                        return r
+                else:  # `for i in range(N)` with a known small N (stacked blocks): every iteration
+                    for i in counts:
+                        self.assign(stmt.target, Const(i), scope)
+                        r = self.exec_body(stmt.body.body, scope)
+                        if r is not None:
+                            return r
             elif isinstance(stmt, cst.With):
                 r = self.exec_body(stmt.body.body, scope)
                 if r is not None:
