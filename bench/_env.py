@@ -1,11 +1,18 @@
-"""What both benchmarks record about the run: git revision, masklint source digest, load, CPU."""
+"""What the benchmarks share: the run environment (git revision, masklint source digest, load, CPU,
+package versions, usable cores) and the CPU time of child processes."""
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata as _md
 import os
 import platform
 import subprocess
 from pathlib import Path
+
+try:
+    import resource
+except ImportError:  # pragma: no cover - not POSIX
+    resource = None
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -43,3 +50,26 @@ def cpu_name() -> str:
     except OSError:
         pass
     return platform.processor() or platform.machine()
+
+
+def version(dist: str) -> str:
+    try:
+        return _md.version(dist)
+    except _md.PackageNotFoundError:
+        return "?"
+
+
+def cores() -> int:
+    """CPUs this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return max(1, os.cpu_count() or 1)
+
+
+def children_cpu() -> float:
+    """User + system CPU seconds of the finished child processes so far."""
+    if resource is None:
+        return 0.0
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime

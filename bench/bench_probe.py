@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
-import importlib.metadata as _md
 import json
 import os
 import platform
@@ -250,11 +249,7 @@ def _time(cmds: dict, runs: int, env: dict, log) -> dict:
     return res
 
 
-def _version(dist: str) -> str:
-    try:
-        return _md.version(dist)
-    except _md.PackageNotFoundError:
-        return "?"
+_version = _env.version
 
 
 def _markdown(data: dict) -> str:

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
-import importlib.metadata as _md
 import json
 import os
 import platform
@@ -371,18 +370,10 @@ def plot(data: dict, path: Path) -> str | None:
     return None
 
 
-def _version(dist: str) -> str:
-    try:
-        return _md.version(dist)
-    except _md.PackageNotFoundError:
-        return "?"
+_version = _env.version
 
 
-def _cores() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:
-        return max(1, os.cpu_count() or 1)
+_cores = _env.cores
 
 
 # --------------------------------------------------------------------------------------------------

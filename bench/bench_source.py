@@ -50,10 +50,7 @@ from pathlib import Path
 
 import _env  # noqa: E402  (bench/ is on sys.path when a script here runs)
 
-try:
-    import resource
-except ImportError:  # not on Windows
-    resource = None
+resource = _env.resource  # None where not POSIX
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -310,11 +307,7 @@ def ensure_fixit(venv: Path, base_py: str, spec: str, install: bool, log) -> tup
 # Timing
 # --------------------------------------------------------------------------------------------------
 
-def _children_cpu() -> float:
-    if resource is None:
-        return 0.0
-    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return ru.ru_utime + ru.ru_stime
+_children_cpu = _env.children_cpu
 
 
 def _run_once(argv: list[str], env: dict, ok: tuple[int, ...], capture: bool = False):
@@ -546,11 +539,7 @@ _loadavg = _env.loadavg
 _cpu_name = _env.cpu_name
 
 
-def _cores() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:
-        return max(1, os.cpu_count() or 1)
+_cores = _env.cores
 
 
 # --------------------------------------------------------------------------------------------------

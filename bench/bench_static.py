@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
-import importlib.metadata as _md
 import json
 import os
 import platform
@@ -34,10 +33,7 @@ from pathlib import Path
 
 import _env  # noqa: E402  (bench/ is on sys.path when a script here runs)
 
-try:
-    import resource
-except ImportError:  # not on Windows
-    resource = None
+resource = _env.resource  # None where not POSIX
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -121,11 +117,7 @@ class CommandFailed(RuntimeError):
     pass
 
 
-def _children_cpu() -> float:
-    if resource is None:
-        return 0.0
-    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return ru.ru_utime + ru.ru_stime
+_children_cpu = _env.children_cpu
 
 
 def _run_once(argv: list[str], env: dict, ok_codes: tuple[int, ...], timeout: float | None) -> tuple[float, float]:
@@ -276,11 +268,7 @@ def _markdown(data: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _version(dist: str) -> str:
-    try:
-        return _md.version(dist)
-    except _md.PackageNotFoundError:
-        return "?"
+_version = _env.version
 
 
 _git_revision = _env.git_revision
