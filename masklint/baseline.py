@@ -28,10 +28,11 @@ _LINES: dict[str, list[str] | None] = {}
 
 def _line_text(path: str, line: int) -> str | None:
     if path not in _LINES:
+        from .source_lint import read_source
+
         try:
-            with open(path, "rb") as fh:
-                _LINES[path] = fh.read(64 * 1024 * 1024).decode("utf-8", "replace").splitlines()
-        except OSError:
+            _LINES[path] = read_source(path).decode("utf-8", "replace").splitlines()
+        except LintError:
             _LINES[path] = None
     lines = _LINES[path]
     if lines is None or not 0 < line <= len(lines):

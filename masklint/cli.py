@@ -198,7 +198,7 @@ def run_check(paths, fmt=None, fail_on=None, select=(), ignore=(), exit_zero=Fal
             errors.extend(res.errors)
             files += res.files
             if probe:
-                pf, perr, _ = _run_probe(res, file_paths, settings, probe_opts or {}, debug, MODEL_EXTS, quiet)
+                pf, perr, _ = _run_probe(res, settings, probe_opts or {}, debug, MODEL_EXTS, quiet)
                 findings.extend(pf)
                 errors.extend(perr)
     except _ConfigAbort as exc:
@@ -309,13 +309,11 @@ def _statistics(fmt, findings) -> str:
     return "".join(line + "\n" for line in out)
 
 
-def _run_probe(res, file_paths, settings, cli_opts, debug, model_exts, quiet=False):
+def _run_probe(res, settings, cli_opts, debug, model_exts, quiet=False):
     """``--probe``: the runtime checks on every model file that linted (imports Keras)."""
     from .errors import LintError
-    from .runner import collect
 
-    files, _ = collect(file_paths)
-    models = [p for p in files if p.lower().endswith(model_exts)]
+    models = [p for p in res.collected if p.lower().endswith(model_exts)]  # already excluded as configured
     failed = {p for p, _ in res.errors}
     findings, errors = [], []
     if not models:
@@ -323,7 +321,7 @@ def _run_probe(res, file_paths, settings, cli_opts, debug, model_exts, quiet=Fal
     from .progress import Progress
     from .runtime.probe import probe_file
 
-    todo = [p for p in models if p not in failed and not settings(p).excluded(p)]
+    todo = [p for p in models if p not in failed]
     bar = Progress.for_stream(sys.stderr, label="models probed", min_total=2) if not quiet else None
     for i, p in enumerate(todo):
         if bar is not None:

@@ -20,12 +20,20 @@ def model_ir_from_file(path: str) -> ModelIR:
 
 def check_ir(ir: ModelIR, known: dict | None = None) -> list[Finding]:
     """Findings of one model IR; ``known`` teaches the behaviour of custom classes (see config.py)."""
+    return findings_of(analyse_ir(ir, known), ir)
+
+
+def analyse_ir(ir: ModelIR, known: dict | None = None) -> Analysis:
+    """The mask-flow analysis of one model IR (its states are kept: the probe reads them)."""
     try:
-        analysis = Analysis(ir.graph, keras_major=keras_major(ir.keras_version), known=known).run()
+        return Analysis(ir.graph, keras_major=keras_major(ir.keras_version), known=known).run()
     except RecursionError:
         raise LintError("model is nested too deeply to analyse") from None
     except RuntimeError as exc:
         raise LintError(str(exc)) from None
+
+
+def findings_of(analysis: Analysis, ir: ModelIR) -> list[Finding]:
     issues = list(analysis.issues.values())
     layers = {lay.path: lay for lay in ir.graph.walk_layers()} if issues else None
     out = [render(iss, ir.path, ir.source, layers) for iss in issues]

@@ -20,6 +20,7 @@ class RunResult:
     findings: list[Finding] = factory(list)
     errors: list[tuple[str, str]] = factory(list)  # (path, reason)
     files: int = 0
+    collected: list[str] = factory(list)  # every file the run looked at (after excludes)
 
 
 def _gitignore_patterns(directory: str) -> list[str]:
@@ -251,7 +252,7 @@ def lint_paths(paths: list[str], debug: bool = False, jobs: int | None = None, k
     if keep is not None:
         files = [p for p in files if keep(p)]
     _KNOWN_FOR = known_for
-    res = RunResult(errors=list(errors))
+    res = RunResult(errors=list(errors), collected=files)
     jobs = default_jobs() if jobs is None else max(1, jobs)
     results = None
     if jobs > 1 and len(files) >= PARALLEL_MIN_FILES and not debug:

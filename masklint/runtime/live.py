@@ -30,7 +30,7 @@ from ..findings import Finding
 class LiveModel:
     model: object
     graph: object = None  # masklint.ir.Graph, None for subclassed models
-    analysis: object = None  # masklint.flow.Analysis after run()
+    analysis: object = None  # masklint.flow.Analysis (the probe reads its mask states)
     known: dict = factory(dict)
     resolved: dict = factory(dict)  # custom class name -> behaviour kind read from the live object
     note: str | None = None
@@ -268,8 +268,8 @@ def analyse(model, path: str | None = None, known: dict | None = None) -> LiveMo
     """Static analysis of a live model; ``known`` (e.g. from configuration) fills what the live objects
     cannot tell."""
     from ..config_frontend import build_model_graph
-    from ..flow import Analysis
-    from ..messages import render
+    from ..ir import ModelIR
+    from ..lint import analyse_ir, findings_of
 
     keras = _keras()
     if not isinstance(model, keras.Model):
@@ -287,11 +287,12 @@ def analyse(model, path: str | None = None, known: dict | None = None) -> LiveMo
         return live
     try:
         live.graph = build_model_graph(cfg)
-        live.analysis = Analysis(live.graph, keras_major=3, known=merged).run()
     except RecursionError:
         raise LintError("model is nested too deeply to analyse") from None
-    live.findings = sorted((render(iss, label, "model") for iss in live.analysis.issues.values()),
-                           key=Finding.sort_key)
+    # the same analysis and rendering as a saved file, with the live objects' knowledge
+    ir = ModelIR(graph=live.graph, source="model", path=label, format="live")
+    live.analysis = analyse_ir(ir, merged)
+    live.findings = findings_of(live.analysis, ir)
     return live
 
 

@@ -110,45 +110,49 @@ def import_modules(names) -> None:
             raise LintError(f"--import {name}: {one_line(exc)}") from None
 
 
-def find_lambdas(config, out=None, depth: int = 0) -> list[str]:
+def _config_dicts(config, max_depth: int = 200):
+    """Every dict anywhere in a saved model config, depth first (bounded: configs can be hostile).
+
+    A raw walk, not the IR, on purpose: the Lambda refusal must also see Lambdas inside configs the
+    IR does not model (a custom wrapper's arguments)."""
+    stack = [(config, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > max_depth:
+            continue
+        if isinstance(node, dict):
+            yield node
+            children = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        stack.extend((v, depth + 1) for v in reversed(list(children)) if isinstance(v, (dict, list)))
+
+
+def find_lambdas(config) -> list[str]:
     """Names of the ``Lambda`` layers anywhere in a saved model config (nested models, wrappers)."""
-    out = [] if out is None else out
-    if depth > 200:
-        return out
-    if isinstance(config, dict):
-        if config.get("class_name") == "Lambda":
-            cfg = config.get("config") if isinstance(config.get("config"), dict) else {}
-            out.append(str(config.get("name") or cfg.get("name") or "lambda"))
-        for v in config.values():
-            if isinstance(v, (dict, list)):
-                find_lambdas(v, out, depth + 1)
-    elif isinstance(config, list):
-        for v in config:
-            find_lambdas(v, out, depth + 1)
+    out = []
+    for d in _config_dicts(config):
+        if d.get("class_name") == "Lambda":
+            cfg = d.get("config") if isinstance(d.get("config"), dict) else {}
+            out.append(str(d.get("name") or cfg.get("name") or "lambda"))
     return out
 
 
-def custom_classes(config, out=None, depth: int = 0) -> list[str]:
+def custom_classes(config) -> list[str]:
     """Registered names of the non-Keras classes in a saved config (what --import must provide)."""
     from ..knowledge import lookup
 
-    out = [] if out is None else out
-    if depth > 200:
-        return out
-    if isinstance(config, dict):
-        cls, reg, mod = config.get("class_name"), config.get("registered_name"), config.get("module")
-        if isinstance(cls, str) and isinstance(config.get("config"), (dict, list)):
+    out: list[str] = []
+    for d in _config_dicts(config):
+        cls, reg, mod = d.get("class_name"), d.get("registered_name"), d.get("module")
+        if isinstance(cls, str) and isinstance(d.get("config"), (dict, list)):
             custom = (isinstance(reg, str) and ">" in reg) or (
-                mod is None and "module" in config and lookup(cls) is None and cls not in (
+                mod is None and "module" in d and lookup(cls) is None and cls not in (
                     "Sequential", "Functional", "Model", "InputLayer"))
             if custom and (reg or cls) not in out:
                 out.append(reg or cls)
-        for v in config.values():
-            if isinstance(v, (dict, list)):
-                custom_classes(v, out, depth + 1)
-    elif isinstance(config, list):
-        for v in config:
-            custom_classes(v, out, depth + 1)
     return out
 
 
