@@ -16,9 +16,11 @@ LIMITS = {
                                             "an HDF5 file's model_config attribute, a .json file"),
     "MASKLINT_MAX_ZIP_ENTRIES": (10_000, "members of a .keras zip (a real one has 3)"),
     "MASKLINT_MAX_FILES": (1_000_000, "files one run collects from the paths it is given"),
-    "MASKLINT_H5_TIMEOUT": (30, "seconds the HDF5 library may take to read an .h5 file's config (it is read "
-                                "in a forked child, which is killed after that: a damaged file can make "
-                                "the library loop forever)"),
+    "MASKLINT_H5_TIMEOUT": (5, "seconds the HDF5 library may take to read an .h5 file's config (a real read takes "
+                               "milliseconds); it is read in a forked child or a reader process, killed after "
+                               "that: a damaged file can make the library loop forever"),
+    "MASKLINT_H5_MEMORY": (2 << 30, "address space the HDF5 reading child may take beyond what it uses when it "
+                                    "starts (Linux)"),
 }
 
 _UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}

@@ -13,6 +13,7 @@ import zipfile
 from ._record import record
 
 from .errors import LintError, limit, over
+from .h5read import read_h5_bounded
 
 #: Default largest model config that is parsed (bytes); the limit in force is
 #: ``errors.limit("MASKLINT_MAX_CONFIG_BYTES")``, read from the environment at each load.
@@ -208,158 +209,13 @@ def _load_keras_zip(path: str) -> ModelFile:
     return ModelFile(path, "keras", cfg, version)
 
 
-def _scalar_attr(attrs, name: str, max_bytes: int | None, what: str):
-    """Read attribute ``name`` only if it is one value of bounded size (a forged file can declare an
-    attribute of a billion elements)."""
-    aid = attrs.get_id(name)
-    shape = aid.shape
-    if shape not in ((), (1,)):
-        raise LintError(f"has a '{name}' attribute of shape {shape}, not {what}")
-    if max_bytes is not None:
-        size = aid.get_storage_size()  # fixed-size data; a variable-length string lives in the file
-        if size > max_bytes:
-            raise over(CONFIG_LIMIT, f"the '{name}' attribute", size)
-    value = attrs[name]
-    if shape == (1,) and hasattr(value, "__len__") and len(value) == 1 and not isinstance(value, (bytes, str)):
-        value = value[0]
-    return value
-
-
-def _read_h5(path: str, max_bytes: int | None):
-    """(model_config, keras_version) as h5py returns them; LintError for anything else."""
-    import h5py
-
-    try:
-        with h5py.File(path, "r") as f:
-            attrs = f.attrs
-            if "model_config" not in attrs:
-                raise LintError(
-                    "is an HDF5 file without a 'model_config' attribute (weights only?); "
-                    "save the whole model with model.save()"
-                )
-            raw = _scalar_attr(attrs, "model_config", max_bytes, "a JSON string")
-            version = None
-            if "keras_version" in attrs:
-                try:
-                    version = _scalar_attr(attrs, "keras_version", 1 << 16, "a version string")
-                except LintError:
-                    version = None
-    except (LintError, MemoryError, RecursionError):
-        raise
-    except Exception as exc:  # noqa: BLE001 - h5py raises OSError, KeyError, ValueError, TypeError...
-        raise LintError(f"is a damaged HDF5 file ({_first_line(exc)})") from None
-    if hasattr(raw, "tobytes") and not isinstance(raw, (bytes, str)):
-        try:
-            raw = raw.tobytes()
-        except Exception:  # noqa: BLE001
-            raw = None
-    if isinstance(version, bytes):
-        version = version.decode("utf-8", "replace")
-    if not isinstance(raw, (bytes, str)):
-        raise LintError("has a 'model_config' attribute that is not a JSON string")
-    if isinstance(raw, str):
-        try:  # h5py may hand back lone surrogates for invalid UTF-8
-            raw = raw.encode("utf-8")
-        except UnicodeEncodeError:
-            raise LintError("has a 'model_config' attribute that is not valid UTF-8") from None
-    return raw, version[:100] if isinstance(version, str) else None
-
-
-def _can_fork() -> bool:
-    import sys
-    import threading
-
-    # never fork a process that runs other threads (TensorFlow's, a thread pool's): the child could
-    # inherit a held lock
-    return (hasattr(os, "fork") and threading.active_count() == 1 and "tensorflow" not in sys.modules
-            and not os.environ.get("MASKLINT_H5_IN_PROCESS"))
-
-
-def _read_h5_isolated(path: str, max_bytes: int | None):
-    """:func:`_read_h5` in a forked child with a deadline (``MASKLINT_H5_TIMEOUT`` seconds).
-
-    The HDF5 library can loop forever or crash on a damaged file (found by fuzzing: a flipped byte in
-    a global heap made reading ``model_config`` spin at 100 % CPU), in native code that no Python
-    signal interrupts. A fork costs about a millisecond; where there is no fork, it runs here.
-    """
-    if not _can_fork():
-        return _read_h5(path, max_bytes)
-    import pickle
-    import select
-    import signal
-    import time
-
-    import h5py  # noqa: F401 - imported here, once, so that the child starts with it
-
-    timeout = limit("MASKLINT_H5_TIMEOUT")
-    r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - the child
-        try:
-            os.close(r)
-            try:
-                res = ("ok", _read_h5(path, max_bytes))
-            except LintError as exc:
-                res = ("error", str(exc))
-            except MemoryError:
-                res = ("error", "is too large to read in the memory available")
-            except BaseException as exc:  # noqa: BLE001
-                res = ("error", f"is a damaged HDF5 file ({type(exc).__name__}: {_first_line(exc)})")
-            data = pickle.dumps(res, protocol=pickle.HIGHEST_PROTOCOL)
-            view = memoryview(data)
-            while view:
-                n = os.write(w, view)
-                view = view[n:]
-        finally:
-            os._exit(0)
-    os.close(w)
-    chunks = []
-    deadline = None if timeout is None else time.monotonic() + timeout
-    timed_out = eof = False
-    try:
-        while True:
-            wait = None if deadline is None else deadline - time.monotonic()
-            if wait is not None and wait <= 0:
-                timed_out = True
-                break
-            ready, _, _ = select.select([r], [], [], wait)
-            if not ready:
-                continue
-            chunk = os.read(r, 1 << 20)
-            if not chunk:
-                eof = True
-                break
-            chunks.append(chunk)
-    finally:
-        os.close(r)
-        if not eof:  # timed out, or interrupted (Ctrl-C, a signal): the child must not outlive this
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
-        _, status = os.waitpid(pid, 0)
-    if timed_out:
-        raise LintError(f"is a damaged HDF5 file (the HDF5 library did not finish reading it within {timeout} s; "
-                        "MASKLINT_H5_TIMEOUT)")
-    if os.WIFSIGNALED(status):
-        raise LintError(f"is a damaged HDF5 file (the HDF5 library crashed reading it: signal "
-                        f"{os.WTERMSIG(status)})")
-    try:
-        kind, value = pickle.loads(b"".join(chunks))
-    except Exception:  # noqa: BLE001 - the child died before it could answer
-        raise LintError("is a damaged HDF5 file (reading it failed)") from None
-    if kind == "error":
-        raise LintError(value)
-    return value
-
-
 def _load_h5(path: str) -> ModelFile:
     try:
         import h5py  # noqa: F401
     except ImportError:  # pragma: no cover - h5py is a base dependency
         raise LintError("needs h5py to read HDF5 files (pip install h5py)") from None
     max_bytes = limit(CONFIG_LIMIT)
-    raw, version = _read_h5_isolated(path, max_bytes)
+    raw, version = read_h5_bounded(path, max_bytes)
     if max_bytes is not None and len(raw) > max_bytes:
         raise over(CONFIG_LIMIT, "the 'model_config' attribute", len(raw))
     cfg = _check_model_dict(_loads(raw, "model_config"), "model_config")
