@@ -19,8 +19,11 @@ LIMITS = {
     "MASKLINT_H5_TIMEOUT": (5, "seconds the HDF5 library may take to read an .h5 file's config (a real read takes "
                                "milliseconds); it is read in a forked child or a reader process, killed after "
                                "that: a damaged file can make the library loop forever"),
-    "MASKLINT_H5_MEMORY": (2 << 30, "address space the HDF5 reading child may take beyond what it uses when it "
-                                    "starts (Linux)"),
+    "MASKLINT_PARSE_TIMEOUT": (20, "seconds libcst's parser may take on source that CPython's parser rejects "
+                                   "(it runs in a child, killed after that: such input can make it run for "
+                                   "minutes or overflow its stack)"),
+    "MASKLINT_CHILD_MEMORY": (2 << 30, "address space a child that reads HDF5 or parses rejected source may "
+                                       "take beyond what it uses when it starts (Linux)"),
 }
 
 _UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}

@@ -1195,12 +1195,18 @@ def mentions_keras(raw: bytes) -> bool:
 #: included, is 39); libcst's native parser crashes (stack overflow) from ~3,000 levels and is quadratic
 #: in the depth below that (a 9 KB chain of 3,000 calls takes 8 s)
 MAX_EXPR_DEPTH = 100
+#: most operands of one flat ``and``/``or`` chain or comparison parsed: CPython keeps them flat, libcst's
+#: parser recurses once per operand and overflows its stack (a segmentation fault) from ~7,000
+MAX_CHAIN = 1000
+PARSE_TIMEOUT = "MASKLINT_PARSE_TIMEOUT"
 
 
-def _check_depth(text: str) -> None:
-    """Reject, before libcst sees it, source nested deeper than ``MAX_EXPR_DEPTH`` expressions or
-    than CPython's own parser accepts (it cannot run anyway). Other syntax errors are left to libcst,
-    which knows newer grammar than the running Python."""
+def _check_depth(text: str) -> bool:
+    """Reject, before libcst sees it, source nested deeper than ``MAX_EXPR_DEPTH`` expressions, with a
+    chain longer than ``MAX_CHAIN``, or nested deeper than CPython's own parser accepts (it cannot run
+    anyway). Returns False when CPython's parser rejects the source for another reason: libcst, which
+    knows newer grammar than the running Python, is then run in a child with a deadline (see
+    :func:`_parse_isolated`)."""
     import ast
     import warnings
 
@@ -1212,12 +1218,12 @@ def _check_depth(text: str) -> None:
     except SyntaxError as exc:
         if "too many nested" in str(exc.msg) or "too complex" in str(exc.msg):
             raise LintError(f"source is nested too deeply to parse (line {exc.lineno}: {exc.msg})") from None
-        return
+        return False
     except (RecursionError, MemoryError):
         raise LintError("source is nested too deeply to parse") from None
     except ValueError:  # null bytes: libcst reports them
-        return
-    expr = ast.expr
+        return False
+    expr, boolop, compare = ast.expr, ast.BoolOp, ast.Compare
     children = ast.iter_child_nodes
     stack = [(tree, 0)]
     pop, push = stack.pop, stack.append
@@ -1228,22 +1234,26 @@ def _check_depth(text: str) -> None:
             if depth > MAX_EXPR_DEPTH:
                 raise LintError(f"source is nested too deeply to parse (an expression at line "
                                 f"{node.lineno} is nested over {MAX_EXPR_DEPTH} levels deep)")
+            n = len(node.values) if isinstance(node, boolop) else len(node.ops) + 1 if isinstance(node, compare) else 0
+            if n > MAX_CHAIN:
+                raise LintError(f"source is nested too deeply to parse (an expression at line {node.lineno} "
+                                f"chains {n:,} operands, over {MAX_CHAIN:,})")
         for child in children(node):
             push((child, depth))
     _LAST_AST[:] = [text, tree]  # positions reuse this tree (same text object) instead of parsing again
+    return True
 
 
 #: (text, ast tree) of the last source checked by _check_depth
 _LAST_AST: list = [None, None]
 
 
-def extract(text: str, path: str):
-    """Parse ``text`` and return (graphs, module); raises LintError on a syntax error."""
+def _parse(text: str):
+    """libcst's module for ``text``; LintError for a syntax error."""
     import libcst as cst
 
-    _check_depth(text)
     try:
-        module = cst.parse_module(text)
+        return cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
         raise LintError(f"syntax error at line {exc.raw_line}, column {exc.raw_column + 1}: "
                         f"{str(exc.message).splitlines()[0]}") from None
@@ -1251,6 +1261,32 @@ def extract(text: str, path: str):
         raise LintError(f"syntax error: {str(exc).splitlines()[0] if str(exc) else 'invalid syntax'}") from None
     except RecursionError:
         raise LintError("source is nested too deeply to parse") from None
+
+
+def parse_task(payload: bytes) -> bytes:
+    """The isolation task for source CPython rejected: parse it with libcst (b"" when it parses)."""
+    _parse(payload.decode("utf-8", "surrogatepass"))
+    return b""
+
+
+def _parse_isolated(text: str) -> None:
+    """Run libcst's parser on ``text`` in a child with a deadline first: on source CPython rejects, it
+    can run for minutes (a 20 KB line of ``a + a + ...`` ending in a syntax error) or crash."""
+    from .errors import limit
+    from .isolation import run_task
+
+    timeout = limit(PARSE_TIMEOUT)
+    run_task("parse", text.encode("utf-8", "surrogatepass"), timeout,
+             late=f"source could not be parsed within {timeout} s ({PARSE_TIMEOUT}); it does not parse with "
+                  "this Python either",
+             crashed="source crashed libcst's parser; it does not parse with this Python either")
+
+
+def extract(text: str, path: str):
+    """Parse ``text`` and return (graphs, module); raises LintError on a syntax error."""
+    if not _check_depth(text):
+        _parse_isolated(text)
+    module = _parse(text)
     ex = Extractor(module)
     try:
         graphs = ex.run()

@@ -30,8 +30,8 @@ elif state == "thread":
     stop = threading.Event()
     threading.Thread(target=stop.wait, daemon=True).start()
 import masklint
-from masklint import h5read
-out = {"fork_safe": h5read.fork_safe()}
+from masklint import isolation
+out = {"fork_safe": isolation.fork_safe()}
 t = time.monotonic()
 res = masklint.lint_paths([sys.argv[2]])
 out["api_errors"] = [e[1] for e in res.errors]
@@ -40,9 +40,9 @@ if len(sys.argv) > 3:  # a good file after the hang: the reader process was repl
     good = masklint.lint_paths([sys.argv[3]])
     out["good_errors"] = [e[1] for e in good.errors]
     out["good_findings"] = sorted(f.code for f in good.findings)
-    out["reader_pid"] = h5read._READER.proc.pid if h5read._READER.proc else None
+    out["reader_pid"] = isolation.READER.pid
     again = masklint.lint_paths([sys.argv[3]])
-    out["reader_pid_again"] = h5read._READER.proc.pid if h5read._READER.proc else None
+    out["reader_pid_again"] = isolation.READER.pid
 t = time.monotonic()
 from masklint.cli import main
 try:
@@ -90,55 +90,141 @@ def test_hanging_h5_through_the_cli_in_a_fresh_process():
         f"{DEADLINE} s; MASKLINT_H5_TIMEOUT)"], r.stderr
 
 
+def _modes(monkeypatch):
+    """Read functions for each way of running a task: forked child, reader process, in process."""
+    from masklint import h5read, isolation
+
+    def forked(p, m):
+        monkeypatch.setattr(isolation, "fork_safe", lambda: True)
+        return h5read.read_h5_bounded(p, m)
+
+    def reader(p, m):
+        monkeypatch.setattr(isolation, "fork_safe", lambda: False)
+        return h5read.read_h5_bounded(p, m)
+
+    def direct(p, m):
+        monkeypatch.setenv("MASKLINT_IN_PROCESS", "1")
+        try:
+            return h5read.read_h5_bounded(p, m)
+        finally:
+            monkeypatch.delenv("MASKLINT_IN_PROCESS")
+
+    return forked, reader, direct
+
+
 def test_the_reader_process_reads_what_the_fork_reads(saved_models, monkeypatch):
     """Every .h5 fixture gives the same config and version through the fork, the reader process and
-    the in-process opt-in."""
-    from masklint import h5read
+    the in-process opt-in; errors are the same one line."""
+    from masklint import isolation
+    from masklint.errors import LintError
 
+    forked, reader, direct = _modes(monkeypatch)
     paths = [p for k, p in saved_models.items() if k.endswith(".h5")]
     assert paths
     try:
         for p in paths:
-            forked = h5read._read_forked(p, 64 << 20, 30)
-            spawned = h5read._READER.read(p, 64 << 20, 30)
-            monkeypatch.setenv("MASKLINT_H5_IN_PROCESS", "1")
-            direct = h5read.read_h5_bounded(p, 64 << 20)
-            monkeypatch.delenv("MASKLINT_H5_IN_PROCESS")
-            assert forked == spawned == direct
-            assert json.loads(forked[0])["class_name"] in ("Sequential", "Functional")
-        # errors come back as the same one line
+            got = forked(p, 64 << 20)
+            assert got == reader(p, 64 << 20) == direct(p, 64 << 20)
+            assert json.loads(got[0])["class_name"] in ("Sequential", "Functional")
         bad = os.path.join(ROOT, "fuzz", "regressions", "README.md")
-        with pytest.raises(h5read.LintError) as e1:
-            h5read._read_forked(bad, 1 << 20, 30)
-        with pytest.raises(h5read.LintError) as e2:
-            h5read._READER.read(bad, 1 << 20, 30)
-        assert str(e1.value) == str(e2.value) and "damaged HDF5" in str(e1.value)
+        msgs = set()
+        for read in (forked, reader, direct):
+            with pytest.raises(LintError) as exc:
+                read(bad, 1 << 20)
+            msgs.add(str(exc.value))
+        assert len(msgs) == 1 and "damaged HDF5" in msgs.pop()
     finally:
-        h5read._READER.stop()
+        isolation.READER.stop()
 
 
 def test_the_memory_bound_stops_a_runaway_read(tmp_path, monkeypatch):
-    """A read that would take more than MASKLINT_H5_MEMORY beyond the child's start gets a MemoryError
-    in the child, reported as one line; without the bound the same file reads."""
+    """A read that would take more than MASKLINT_CHILD_MEMORY beyond the child's start gets a
+    MemoryError in the child, reported as one line; without the bound the same file reads."""
     if not os.path.exists("/proc/self/statm"):
         pytest.skip("the address-space bound needs Linux /proc")
     import h5py
 
-    from masklint import h5read
+    from masklint import isolation
+    from masklint.errors import LintError
 
+    forked, reader, _ = _modes(monkeypatch)
     big = tmp_path / "big_config.h5"
     cfg = json.dumps({"class_name": "Sequential", "config": {"name": "x" * (96 << 20), "layers": []}})
     with h5py.File(big, "w") as f:
         f.attrs["model_config"] = cfg
     try:
-        monkeypatch.setenv("MASKLINT_H5_MEMORY", "16M")
-        for read in (h5read._read_forked, h5read._READER.read):
-            with pytest.raises(h5read.LintError) as exc:
-                read(str(big), None, 60)
-            assert str(exc.value) == "is too large to read in the memory available (MASKLINT_H5_MEMORY)"
-        monkeypatch.setenv("MASKLINT_H5_MEMORY", "0")  # no bound
-        h5read._READER.stop()
-        raw, _ = h5read._read_forked(str(big), None, 60)
+        monkeypatch.setenv("MASKLINT_CHILD_MEMORY", "16M")
+        for read in (forked, reader):
+            with pytest.raises(LintError) as exc:
+                read(str(big), None)
+            assert str(exc.value) == "is too large to read in the memory available (MASKLINT_CHILD_MEMORY)"
+        monkeypatch.setenv("MASKLINT_CHILD_MEMORY", "0")  # no bound
+        isolation.READER.stop()
+        raw, _ = forked(str(big), None)
         assert len(raw) == len(cfg)
     finally:
-        h5read._READER.stop()
+        isolation.READER.stop()
+
+
+# --------------------------------------------------------------------------------------------------
+# libcst's native parser on source CPython rejects: run in a child with a deadline
+# --------------------------------------------------------------------------------------------------
+
+SLOW_SOURCES = {
+    # a syntax error at the end of a long flat chain: libcst backtracks for minutes (measured: 5,000
+    # links 22 s, 20,000 over 120 s)
+    "conditional_chain_then_error": "import keras\n" + "a if b else " * 5000 + "!\n",
+}
+CRASHING_SOURCES = {
+    # valid Python, flat for CPython; libcst recurses per operand and overflows its stack at ~7,000
+    "and_chain": "import keras\nx = " + " and ".join(["a"] * 8000) + "\n",
+    "comparison_chain": "import keras\nx = " + " < ".join(["a"] * 8000) + "\n",
+}
+
+
+@pytest.mark.parametrize("state", ["plain", "thread"])
+def test_source_that_makes_libcst_spin_gets_one_line_within_the_deadline(tmp_path, state):
+    p = tmp_path / "chain.py"
+    p.write_text(SLOW_SOURCES["conditional_chain_then_error"])
+    if state == "plain":
+        r = run_cli(str(p), env={"MASKLINT_PARSE_TIMEOUT": "2"})
+        code, err = r.returncode, r.stderr
+    else:
+        script = ("import sys, threading; threading.Thread(target=threading.Event().wait, daemon=True).start()\n"
+                  "from masklint.cli import main\nmain([sys.argv[1]])")
+        env = dict(os.environ, MASKLINT_PARSE_TIMEOUT="2")
+        r = subprocess.run([sys.executable, "-c", script, str(p)], capture_output=True, text=True, cwd=ROOT,
+                           env=env, timeout=120)
+        code, err = r.returncode, r.stderr
+    assert code == 2
+    lines = [ln for ln in err.splitlines() if ln.startswith("masklint: error:")]
+    assert lines == [f"masklint: error: {p}: source could not be parsed within 2 s (MASKLINT_PARSE_TIMEOUT); "
+                     "it does not parse with this Python either"], err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("name", sorted(CRASHING_SOURCES))
+def test_flat_chains_that_overflow_libcst_are_refused(tmp_path, name):
+    p = tmp_path / f"{name}.py"
+    p.write_text(CRASHING_SOURCES[name])
+    r = run_cli(str(p))
+    assert r.returncode == 2, (r.returncode, r.stderr)
+    assert r.stderr.strip().splitlines()[-1] == (
+        f"masklint: error: {p}: source is nested too deeply to parse (an expression at line 2 chains 8,000 "
+        "operands, over 1,000)"), r.stderr
+
+
+def test_newer_syntax_still_parses_through_the_child(tmp_path):
+    """Source CPython 3.11 rejects but libcst parses (a PEP 695 type alias): linted as before, the
+    model in it found."""
+    p = tmp_path / "newer.py"
+    p.write_text("import keras\nfrom keras import layers\ntype Ids = list[int]\n"
+                 "model = keras.Sequential([layers.Embedding(100, 8), layers.Masking(0.0), layers.LSTM(4)])\n")
+    import ast
+    try:
+        ast.parse(p.read_text())
+        pytest.skip("this Python parses PEP 695 aliases itself")
+    except SyntaxError:
+        pass
+    r = run_cli(str(p))
+    assert r.returncode == 1 and "MK102" in r.stdout, (r.stdout, r.stderr)
