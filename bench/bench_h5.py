@@ -61,7 +61,20 @@ def main(argv=None) -> int:
     if rev and rev.endswith("-dirty") and not args.allow_dirty:
         print(f"bench_h5: the tree is not committed ({rev}); commit first or pass --allow-dirty", file=sys.stderr)
         return 2
-    from masklint import h5read
+    from masklint import h5read, isolation
+
+    def via(fork: bool):
+        def read(f):
+            isolation.fork_safe = lambda: fork
+            return h5read.read_h5_bounded(f, lim)
+        return read
+
+    def once(f):
+        isolation.fork_safe, isolation.os.name = (lambda: False), "nt"  # the per-task path
+        try:
+            return h5read.read_h5_bounded(f, lim)
+        finally:
+            isolation.os.name = "posix"
 
     tmp = Path(tempfile.mkdtemp(prefix="masklint-bench-h5-"))
     try:
@@ -72,16 +85,16 @@ def main(argv=None) -> int:
             files.append(str(p))
         lim = 64 << 20
         t = time.perf_counter()
-        h5read._READER.read(files[0], lim, 30)
+        via(False)(files[0])
         start = time.perf_counter() - t
         fig = {
             "in_process_ms": _per_file(lambda f: h5read.read_h5(f, lim), files, args.runs) * 1e3,
-            "fork_ms": _per_file(lambda f: h5read._read_forked(f, lim, 30), files, args.runs) * 1e3,
-            "reader_process_ms": _per_file(lambda f: h5read._READER.read(f, lim, 30), files, args.runs) * 1e3,
+            "fork_ms": _per_file(via(True), files, args.runs) * 1e3,
+            "reader_process_ms": _per_file(via(False), files, args.runs) * 1e3,
             "reader_process_start_ms": start * 1e3,
-            "fresh_reader_per_file_ms": _per_file(lambda f: h5read._read_once(f, lim, 30), files[:20], 1) * 1e3,
+            "fresh_reader_per_file_ms": _per_file(once, files[:20], 1) * 1e3,
         }
-        h5read._READER.stop()
+        isolation.READER.stop()
         walks_cli, walks_thread = [], []
         env = dict(os.environ, PYTHONPATH=str(ROOT))
         for _ in range(args.runs):
