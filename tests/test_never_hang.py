@@ -96,6 +96,7 @@ def _modes(monkeypatch):
 
     def forked(p, m):
         monkeypatch.setattr(isolation, "fork_safe", lambda: True)
+        monkeypatch.setattr(isolation, "_FORKS", [0])  # under FORKS_BEFORE_READER: really forks
         return h5read.read_h5_bounded(p, m)
 
     def reader(p, m):
