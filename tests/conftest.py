@@ -1,9 +1,12 @@
+import contextlib
+import hashlib
 import os
 import subprocess
 import sys
 import warnings
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -12,6 +15,72 @@ KERAS2_DIR = os.path.join(HERE, "fixtures", "keras2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+
+# --------------------------------------------------------------------------------------------------
+# Hypothesis profiles. The default run (`python -m pytest`, what .ci/run runs) uses "ci": every @given
+# test draws the same examples on every run and machine (derandomize: the seed comes from the test
+# itself), nothing is read from or written to the example database, and a failure prints its
+# @reproduce_failure blob. Random exploration is opt-in: HYPOTHESIS_PROFILE=explore or
+# --hypothesis-profile=explore (the plugin loads that after this file). The tests' own @settings(...)
+# set max_examples, deadline and health checks only; they must never set derandomize or database, so
+# those always come from the profile. Loaded here, before the test modules are imported: a @settings
+# object takes its unset values from the profile current when it is created.
+# --------------------------------------------------------------------------------------------------
+hypothesis_settings.register_profile("ci", derandomize=True, database=None, print_blob=True, deadline=None)
+hypothesis_settings.register_profile("explore", derandomize=False, print_blob=True, deadline=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or "ci")
+
+# Fuzz inputs that fail (or hang) are kept here so they can be replayed: masklint FILE, or lint_source_text.
+FUZZ_FAILURES = os.environ.get("MASKLINT_FUZZ_FAILURES") or os.path.join(ROOT, ".pytest_cache",
+                                                                         "masklint-fuzz-failures")
+
+
+def _final_hypothesis_run() -> bool:
+    """False while hypothesis is still generating or shrinking (failures there are not the report);
+    True in its final replay of the minimal failing example, and outside hypothesis."""
+    from hypothesis import currently_in_test_context
+    from hypothesis.control import current_build_context
+
+    return not currently_in_test_context() or current_build_context().is_final
+
+
+@contextlib.contextmanager
+def keep_on_failure(data, name: str):
+    """Save one fuzz input while the check in the with-block runs; keep it if the block raises (and
+    say where, in the exception's notes and on stderr), delete it if the block returns.
+
+    ``data``: the input's bytes, or the path of a file holding them. ``name``: a short label whose
+    extension is the file's (e.g. ``"mutated_h5.h5"``); a hash of the content makes it unique. The file
+    is written *before* the check runs, so an input that hangs until pytest-timeout kills the process
+    stays there too. Failures hypothesis meets while shrinking are deleted: only the minimal example
+    it replays last is kept."""
+    if not isinstance(data, (bytes, bytearray)):
+        with open(data, "rb") as fh:
+            data = fh.read()
+    stem, ext = os.path.splitext(name)
+    path = os.path.join(FUZZ_FAILURES, f"{stem}-{hashlib.sha256(data).hexdigest()[:16]}{ext}")
+    try:
+        os.makedirs(FUZZ_FAILURES, exist_ok=True)
+        with open(path, "wb") as fh:
+            fh.write(data)
+    except OSError:  # a read-only checkout: run the check without saving
+        path = None
+    try:
+        yield path
+    except Exception as exc:
+        if path is not None and _final_hypothesis_run():
+            msg = f"failing fuzz input saved to {path}"
+            if hasattr(exc, "add_note"):  # Python 3.11+: shown under the traceback
+                exc.add_note(msg)
+            print(msg, file=sys.stderr)
+        elif path is not None:
+            with contextlib.suppress(OSError):
+                os.remove(path)
+        raise
+    else:
+        if path is not None:
+            with contextlib.suppress(OSError):
+                os.remove(path)
 
 
 def run_cli(*args, cwd=None, env=None):

@@ -1,4 +1,5 @@
-"""Mutated real configs: every input ends in findings or one clean LintError, never a crash."""
+"""Mutated real configs: every input ends in findings or one clean LintError, never a crash. A failing
+input is kept for replay (conftest.keep_on_failure): a mutated config as JSON, a file as itself."""
 import copy
 import json
 import os
@@ -8,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import KERAS2_DIR, ROOT
+from conftest import KERAS2_DIR, ROOT, keep_on_failure
 from masklint.errors import LintError
 from masklint.lint import check_ir, lint_model_file
 from masklint.config_frontend import build_model_graph
@@ -64,7 +65,12 @@ def _mutate(cfg, rnd: random.Random, n: int):
     return cfg
 
 
-def _lint_config(cfg):
+def _lint_config(cfg, keep: str = "mutated_config.json"):
+    with keep_on_failure(json.dumps(cfg, default=repr).encode(), keep):
+        return _check_config(cfg)
+
+
+def _check_config(cfg):
     try:
         ir = ModelIR(build_model_graph(cfg), "model", "fuzz.keras")
         findings = check_ir(ir)
@@ -89,10 +95,11 @@ def test_mutated_configs_never_crash(seed, which, n):
 def test_arbitrary_bytes_never_crash(tmp_path_factory, data, ext):
     p = tmp_path_factory.mktemp("bytes") / ("f" + ext)
     p.write_bytes(data)
-    try:
-        lint_model_file(str(p))
-    except LintError as exc:
-        assert str(exc) and "\n" not in str(exc)
+    with keep_on_failure(data, "arbitrary_bytes" + ext):
+        try:
+            lint_model_file(str(p))
+        except LintError as exc:
+            assert str(exc) and "\n" not in str(exc)
 
 
 @settings(max_examples=100, deadline=None)
@@ -101,10 +108,11 @@ def test_truncated_keras_zip(tmp_path_factory, cut):
     data = open(SEEDS[0], "rb").read()
     p = tmp_path_factory.mktemp("trunc") / "t.keras"
     p.write_bytes(data[: cut % len(data)])
-    try:
-        lint_model_file(str(p))
-    except LintError as exc:
-        assert str(exc) and "\n" not in str(exc)
+    with keep_on_failure(data[: cut % len(data)], "truncated.keras"):
+        try:
+            lint_model_file(str(p))
+        except LintError as exc:
+            assert str(exc) and "\n" not in str(exc)
 
 
 def test_cycle_in_inbound_nodes():
@@ -146,4 +154,4 @@ def test_mutated_keras3_functional_configs(saved_models, name):
     cfg = load(saved_models[name]).config
     rnd = random.Random(name)
     for i in range(150):
-        _lint_config(_mutate(cfg, rnd, 1 + i % 5))
+        _lint_config(_mutate(cfg, rnd, 1 + i % 5), f"mutated_{name}.json")

@@ -2,7 +2,8 @@
 mutated real model scripts, generated model code, arbitrary text and bytes, mutated legacy .h5 models
 and .h5 files with odd attributes. Every input ends in findings or one LintError with a one-line
 reason (the CLI's exit-2 line) -- never another exception. The mutators are fuzz/mutators.py, shared
-with the long standalone run (fuzz/run_fuzz.py)."""
+with the long standalone run (fuzz/run_fuzz.py). A failing input is kept for replay
+(conftest.keep_on_failure: $MASKLINT_FUZZ_FAILURES, else .pytest_cache/masklint-fuzz-failures/)."""
 import glob
 import os
 import random
@@ -14,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import KERAS2_DIR, ROOT
+from conftest import KERAS2_DIR, ROOT, keep_on_failure
 from masklint.errors import LintError
 from masklint.lint import lint_model_file
 from masklint.loaders import load
@@ -38,6 +39,7 @@ def _scripts() -> list[str]:
 
 SCRIPTS = _scripts()
 H5_SEEDS = sorted(glob.glob(os.path.join(KERAS2_DIR, "*.h5")))
+# never derandomize/database here: those come from the hypothesis profile (tests/conftest.py)
 SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
@@ -107,7 +109,9 @@ def check_model_file(path: str):
 def test_mutated_scripts(seed, which, n):
     """Lines deleted, duplicated, swapped; names and literals replaced (self references, recursion,
     NaN, 1e309, undefined names); indentation broken; truncation; BOM, CRLF, stray bytes."""
-    check_source(M.mutate_source(SCRIPTS[which], random.Random(seed), n))
+    raw = M.mutate_source(SCRIPTS[which], random.Random(seed), n)
+    with keep_on_failure(raw, "mutated_script.py"):
+        check_source(raw)
 
 
 LAYERS = ["layers.Embedding({a}, 8, mask_zero={b})", "layers.Masking({v})", "layers.LSTM(4, return_sequences={b})",
@@ -145,20 +149,26 @@ def test_generated_models(data, style):
         body += "".join(f"        self.l{k} = {c}\n" for k, c in enumerate(calls))
         body += "    def call(self, x):\n" + "".join(f"        x = self.l{k}(x)\n" for k in range(len(calls)))
         body += "        return x\n"
-    check_source((head + body).encode())
+    raw = (head + body).encode()
+    with keep_on_failure(raw, "generated_model.py"):
+        check_source(raw)
 
 
 @settings(max_examples=300, **SETTINGS)
 @given(text=st.text(alphabet=st.sampled_from(list("()[]{}:,.=+-*/ \n\t'\"#\\@0123456789_abcxyzLSTM")) | st.characters(),
                     max_size=300))
 def test_arbitrary_text(text):
-    check_source(("import keras\nfrom keras import layers\n" + text).encode("utf-8", "surrogatepass"))
+    raw = ("import keras\nfrom keras import layers\n" + text).encode("utf-8", "surrogatepass")
+    with keep_on_failure(raw, "arbitrary_text.py"):
+        check_source(raw)
 
 
 @settings(max_examples=300, **SETTINGS)
 @given(data=st.binary(max_size=2000))
 def test_arbitrary_bytes_as_source(data):
-    check_source(b"import keras\n" + data)
+    raw = b"import keras\n" + data
+    with keep_on_failure(raw, "arbitrary_bytes.py"):
+        check_source(raw)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -175,7 +185,8 @@ def test_mutated_h5_models(tmp_path_factory, seed, which, n, truncate):
     data = data[:rnd.randrange(len(data) + 1)] if truncate else M.mutate_bytes(data, rnd, n)
     p = tmp_path_factory.mktemp("h5") / "m.h5"
     p.write_bytes(data)
-    check_model_file(str(p))
+    with keep_on_failure(data, "mutated_h5.h5"):
+        check_model_file(str(p))
 
 
 @settings(max_examples=100, **SETTINGS)
@@ -189,7 +200,8 @@ def test_h5_with_odd_attributes(tmp_path_factory, seed, which):
     config = json.dumps(load(H5_SEEDS[which]).config).encode()
     p = tmp_path_factory.mktemp("h5attr") / "m.h5"
     p.write_bytes(M.h5_attr_variants(rnd, config))
-    check_model_file(str(p))
+    with keep_on_failure(str(p), "odd_attributes.h5"):
+        check_model_file(str(p))
 
 
 REPRODUCERS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fuzz", "regressions")

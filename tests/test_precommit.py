@@ -187,14 +187,22 @@ def precommit(tmp_path_factory):
     return cmd, env, hook_repo
 
 
+# pre-commit builds the hook's environment (pip-installs masklint and its dependencies from the index):
+# 15-20 s here with a warm pip cache, minutes on a cold one. The test's own limit (pytest-timeout,
+# pyproject.toml) sits above the subprocess's, so a slow install fails with its output, not a kill.
+TRY_REPO_SUBPROCESS_TIMEOUT = 900
+TRY_REPO_TIMEOUT = TRY_REPO_SUBPROCESS_TIMEOUT + 60
+
+
 def _try_repo(precommit, repo, hook_id):
     cmd, env, hook_repo = precommit
     return subprocess.run(
         [*cmd, "try-repo", str(hook_repo), hook_id, "--all-files", "--verbose", "--color", "never"],
-        cwd=repo, env=env, capture_output=True, text=True, timeout=900)
+        cwd=repo, env=env, capture_output=True, text=True, timeout=TRY_REPO_SUBPROCESS_TIMEOUT)
 
 
 @pytest.mark.integration
+@pytest.mark.timeout(TRY_REPO_TIMEOUT)
 def test_models_hook_via_try_repo(precommit, tmp_path):
     repo = tmp_path / "project"
     env = precommit[1]
@@ -218,6 +226,7 @@ def test_models_hook_via_try_repo(precommit, tmp_path):
 
 
 @pytest.mark.integration
+@pytest.mark.timeout(TRY_REPO_TIMEOUT)
 def test_source_hook_via_try_repo(precommit, tmp_path):
     """types_or [python, pyi]: Python source reaches the source hook, saved models never do."""
     seed_py = os.path.join(ROOT, "examples", "seed_ex3_masking_after_embedding.py")

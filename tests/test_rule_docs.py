@@ -222,6 +222,9 @@ def _describe(findings: list) -> str:
     return "\n".join(f"  {f['code']} [{f['severity']}] {f.get('layer')}: {f['message']}" for f in findings)
 
 
+# the first case also pays for the session fixture: it builds, saves and probes every document's
+# examples and lints them all (40 s here on 2 busy cores, growing with every document)
+@pytest.mark.timeout(600)
 @pytest.mark.parametrize("block", [_param(b) for b in BLOCKS])
 def test_doc_example(block: Block, linted_blocks):
     res = linted_blocks[block.id]
