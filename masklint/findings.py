@@ -1,64 +1,11 @@
-"""Findings and the rule registry (codes, names, severities: fixed by the rule catalogue)."""
+"""Findings: what a rule's record becomes once it is located in a file -- the JSON fields of the output
+contract -- and the mask path the reports draw. The rules themselves live in :mod:`masklint.rules`."""
 from __future__ import annotations
 
 from ._record import factory, record
+from .rules import NAMES, RULES, SEVERITIES, SEVERITY_RANK, Record
 
-SEVERITIES = ("info", "warning", "error")
-SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
-
-
-@record
-class Rule:
-    code: str
-    name: str
-    severity: str
-    summary: str
-
-
-RULES: dict[str, Rule] = {r.code: r for r in (
-    Rule("MK001", "unknown-mask-behaviour", "info",
-         "a layer whose mask behaviour masklint does not know sits on a path that carries a mask"),
-    Rule("MK002", "unused-noqa", "info",
-         "a '# noqa: MK...' comment suppresses nothing on its line (stale suppressions hide new mistakes)"),
-    Rule("MK101", "missing-mask", "warning",
-         "a mask consumer reads a padded sequence that carries no mask"),
-    Rule("MK102", "masking-after-embedding", "error",
-         "Masking applied to a learned representation, which never equals mask_value"),
-    Rule("MK103", "mask-replaced", "warning",
-         "a mask computed on the wrong thing replaces or precedes the real one"),
-    Rule("MK104", "mask-dropped", "error",
-         "a masked tensor loses its mask before a consumer that needs it"),
-    Rule("MK105", "mask-rank", "error",
-         "a mask computed on a tensor of the wrong rank"),
-    Rule("MK106", "bad-mask-value", "error",
-         "mask_value can never match or breaks the arithmetic"),
-    Rule("MK107", "padding-mixed", "error",
-         "a masked sequence reaches a layer that mixes time steps and ignores the mask"),
-    Rule("MK108", "mask-crash", "error",
-         "the mask's shape guarantees a crash at call time although the model builds"),
-    Rule("MK109", "loss-sees-padding", "warning",
-         "the model's sequence output carries no mask although its input is masked"),
-    Rule("MK201", "mask-value-mismatch", "error",
-         "the data's padding value differs from what the mask producer masks"),
-    Rule("MK202", "real-values-masked", "error",
-         "real steps equal the mask value, so they are silently skipped (e.g. token id 0 is a real token)"),
-    Rule("MK203", "embedding-without-padding-slot", "warning",
-         "Embedding(input_dim=len(vocab)) with 1-based ids: the largest id is out of range"),
-    Rule("MK204", "cudnn-padding", "warning",
-         "a masked cuDNN-eligible LSTM/GRU gets left-padded data: compiled fit/predict fail on a GPU"),
-    Rule("MK205", "padded-targets", "warning",
-         "padded sequence targets while the model's sequence output has no mask"),
-    Rule("MK301", "padding-leak", "error",
-         "outputs at the valid positions change when only the padding changes (runtime probe)"),
-    Rule("MK302", "runtime-mask-lost", "warning",
-         "the model's output has no runtime mask although the symbolic graph says it has one"),
-    Rule("MK303", "empty-sequence-nan", "warning",
-         "an all-padding sample produces NaN or inf"),
-    Rule("MK304", "probe-crash", "error",
-         "the model raises on a correctly padded probe batch"),
-)}
-
-NAMES = {r.name: r.code for r in RULES.values()}
+__all__ = ["NAMES", "RULES", "SEVERITIES", "SEVERITY_RANK", "Finding", "finding_of"]
 
 
 @record
@@ -92,3 +39,41 @@ class Finding:
 
     def sort_key(self):
         return (self.path, self.line or 0, self.column or 0, self.layer or "", self.code)
+
+
+def finding_of(rec: Record, path: str, source: str = "model", layers=None) -> Finding:
+    """The finding of one record. ``layers`` (optional): a mapping layer path -> Layer of the analysed
+    model, used to name the classes and source lines of the roles in ``Finding.extra["flow"]``."""
+    message = rec.message()
+    if not message:
+        raise AssertionError(f"{type(rec).__name__} ({rec.code}) gave no message")
+    location = getattr(rec, "location", None)
+    if location is not None:
+        layer, line, column = location()
+    else:
+        lay = rec.culprit
+        layer, line, column = lay.path, lay.line, lay.column
+    consumer = rec.consumer
+    f = Finding(code=rec.code, message=message, fix=rec.fix(), path=path, layer=layer,
+                consumer=None if consumer == "loss" else consumer, source=source, line=line, column=column)
+    roles = rec.roles()
+    if roles:
+        f.extra["flow"] = flow_of(roles, layers)
+    return f
+
+
+def flow_of(roles: dict, layers=None) -> dict:
+    """The mask path as data for the Markdown/Mermaid and SARIF reports: ``how`` and ``detail``, and for
+    each role ``<role>`` (layer path or None), ``<role>_class`` and ``<role>_line`` (where known)."""
+    flow = {"how": roles.get("how", "other"), "detail": roles.get("detail") if isinstance(roles.get("detail"), str) else None}
+    index = layers if layers is not None else {}
+    for role in ("producer", "upstream", "replaced", "culprit", "consumer"):
+        path, cls, layer = roles.get(role) or (None, None, None)
+        if layer is None and path is not None:
+            layer = index.get(path)
+        if layer is not None and cls is None:
+            cls = layer.class_name
+        flow[role] = path
+        flow[role + "_class"] = cls
+        flow[role + "_line"] = getattr(layer, "line", None)
+    return flow

@@ -1,42 +1,19 @@
-"""Autofix for model code (``--fix`` / ``--diff``): the mechanical cases, applied with libcst so
+"""Autofix for model code (``--fix`` / ``--diff``): the edits the rules plan (each rule's ``autofix()``:
+``mask_zero=True`` on an Embedding, a Masking removed, a ``mask_value`` set), applied with libcst so
 formatting and comments survive.
-
-* MK102 Masking after an Embedding: ``mask_zero=True`` on the Embedding, the Masking removed.
-* MK201 mismatched ``mask_value``: set to the value the data is padded with.
-* MK101 an Embedding without a mask in front of a consumer, padding proven: ``mask_zero=True``.
 """
 from __future__ import annotations
 
 import difflib
 
-from .flow import Issue
 
-FIXABLE = ("MK101", "MK102", "MK201")
-
-
-def plan(issues: list[Issue]) -> dict:
-    """node -> edit, from the analysis issues of one file (only fixes that are certain)."""
-    from .ir import PaddingFact
-
+def plan(records: list) -> dict:
+    """node id -> edit, from the analysis records of one file (only the fixes their rules plan)."""
     edits: dict = {}
-    for iss in issues:
-        d = iss.detail
-        node = getattr(iss.culprit, "cst", None)
-        if node is None:
-            continue
-        if iss.code == "MK102":
-            src = d.get("src_layer")
-            if src is None or src.class_name != "Embedding" or getattr(src, "cst", None) is None:
-                continue
-            edits[id(src.cst)] = ("kwarg", src.cst, "mask_zero", "True")
-            edits[id(node)] = ("remove", node, None, None)
-        elif iss.code == "MK201" and not d.get("mask_zero"):
-            pad = d.get("pad")
-            if isinstance(pad, (int, float)) and not isinstance(pad, bool) and pad == pad:
-                edits[id(node)] = ("kwarg", node, "mask_value", repr(float(pad)))
-        elif iss.code == "MK101" and iss.culprit.class_name == "Embedding" and isinstance(
-                d.get("evidence"), PaddingFact) and (d["evidence"].value in (0, 0.0)):
-            edits[id(node)] = ("kwarg", node, "mask_zero", "True")
+    for rec in records:
+        autofix = getattr(rec, "autofix", None)
+        if autofix is not None:
+            edits.update(autofix())
     return edits
 
 

@@ -3,8 +3,9 @@
 For every tensor the analysis tracks whether it carries a mask and who created it (:class:`Mask`), where
 a mask was lost (:class:`Lost`), whether padded steps were already mixed into valid ones, whether its
 values are raw data, token ids or a learned representation, its time axis, and evidence that it is
-padded. Mistakes become :class:`Issue` objects keyed by root cause (rule code + culprit layer), so one
-mistake gives one finding however many consumers it breaks; the first consumer reached is named.
+padded. Mistakes become typed records of the rules (:mod:`masklint.rules`), keyed by root cause (rule +
+culprit layer), so one mistake gives one finding however many consumers it breaks; the first consumer
+reached is named. The analysis writes no English: each rule's module turns its record into words.
 """
 from __future__ import annotations
 
@@ -13,25 +14,16 @@ from ._record import factory, record, replace
 
 from . import knowledge as K
 from .ir import INPUT, MODEL, OP, Graph, Layer, Node, Tensor
-
-
-@record
-class Issue:
-    code: str
-    culprit: Layer
-    consumer: str | None = None
-    detail: dict = factory(dict)
-
-    def reach(self, consumer: str | None) -> None:
-        if self.consumer is None and consumer:
-            self.consumer = consumer
+from .rules import (BadMaskValue, CudnnPadding, LossSeesPadding, MaskCrash, MaskDropped, MaskingAfterEmbedding,
+                    MaskRank, MaskReplaced, MaskValueMismatch, MissingMask, PaddedTargets, PaddingMixed,
+                    RealValuesMasked, Record, UnknownMaskBehaviour)
 
 
 @record
 class Mask:
     origin: Layer  # the layer that created the mask
     kind: str = "seq"  # "seq" (batch, time) | "sample" (batch,) | "highrank" (batch, time, more...)
-    issues: list = factory(list)  # pending issues that name this mask's first consumer
+    issues: list = factory(list)  # pending records that name this mask's first consumer
     consumer: str | None = None  # the first layer (or "loss") that used this mask
 
 
@@ -43,7 +35,7 @@ class Lost:
     origin: Layer  # who created the mask that was lost
     at: Layer  # who dropped it
     how: str  # "drops" | "op" | "dot" | "merge" | "concat"
-    issue: Issue | None = None
+    issue: Record | None = None
 
 
 @record
@@ -61,7 +53,7 @@ class State:
     dtype: str | None = None
     mask: object = None  # Mask | None | UNKNOWN
     lost: Lost | None = None
-    mixed: Issue | None = None
+    mixed: Record | None = None
     values: str = "data"  # "data" | "ids" | "learned" | "unknown"
     values_src: Layer | None = None
     zero: bool = False  # masked steps hold exact zeros
@@ -93,7 +85,7 @@ def _is_int(dtype: str | None) -> bool:
 
 
 class Analysis:
-    """Run the mask-flow analysis on a graph; ``issues`` holds the root causes found."""
+    """Run the mask-flow analysis on a graph; ``issues`` holds the root causes found (rule records)."""
 
     def __init__(self, graph: Graph, max_nodes: int = 2_000_000, keras_major: int = 3,
                  known: dict[str, K.Spec] | None = None):
@@ -101,23 +93,22 @@ class Analysis:
         #: behaviour of custom classes, by class name or registered name (configuration, live models)
         self.known = known or {}
         self.keras_major = keras_major
-        self.issues: dict[tuple, Issue] = {}
+        self.issues: dict[tuple, Record] = {}  # (record class, culprit path) -> record
         self.states: dict[int, State] = {}  # id(Tensor) -> State
         self.cleared: set[int] = set()  # tensors whose runtime mask an MHA cleared
         self.sample_masks: list[tuple[Mask, tuple | None]] = []  # Masking on (batch, time) tensors
         self.budget = max_nodes
 
     # -- issue bookkeeping --------------------------------------------------------------------
-    def issue(self, code: str, culprit: Layer, consumer: str | None = None, **detail) -> Issue:
-        key = (code, culprit.path)
-        iss = self.issues.get(key)
-        if iss is None:
-            iss = self.issues[key] = Issue(code, culprit, consumer, detail)
+    def emit(self, rec: Record) -> Record:
+        """Keep ``rec``, or merge it into the record already kept for the same rule and culprit."""
+        key = (type(rec), rec.culprit.path)
+        kept = self.issues.get(key)
+        if kept is None:
+            kept = self.issues[key] = rec
         else:
-            iss.reach(consumer)
-            for k, v in detail.items():
-                iss.detail.setdefault(k, v)
-        return iss
+            kept.merge(rec)
+        return kept
 
     # -- driver -------------------------------------------------------------------------------
     def run(self) -> "Analysis":
@@ -125,8 +116,8 @@ class Analysis:
         for t, st in zip(self.graph.outputs, outs):
             self.check_output(t, st)
         for mask, shape in self.sample_masks:
-            if ("MK103", mask.origin.path) not in self.issues:
-                self.issue("MK105", mask.origin, mask.consumer, why="masking_2d", shape=shape)
+            if (MaskReplaced, mask.origin.path) not in self.issues:
+                self.emit(MaskRank(mask.origin, mask.consumer, why="masking_2d", shape=shape))
         return self
 
     def run_graph(self, g: Graph, input_states: list[State] | None) -> list[State]:
@@ -261,7 +252,7 @@ class Analysis:
             st.zero = False
 
     def reach_consumer(self, st: State, consumer: Layer, needs_seq_mask: bool = True) -> None:
-        """A mask consumer reads ``st``: report what it is missing (MK104/MK101) or name it."""
+        """A mask consumer reads ``st``: report what it is missing (a dropped or missing mask) or name it."""
         m = st.mask
         if m == UNKNOWN:
             return
@@ -276,16 +267,17 @@ class Analysis:
             st.mixed.reach(consumer.path)
             return
         if st.lost is not None:
-            self.report_lost(st.lost, "MK104", consumer.path)
+            self.report_lost(st.lost, MaskDropped, consumer.path)
             return
         if st.padded is not None:
             culprit, evidence = st.padded
-            self.issue("MK101", culprit or consumer, consumer.path, evidence=evidence)
+            self.emit(MissingMask(culprit or consumer, consumer.path, evidence=evidence))
 
-    def report_lost(self, lost: Lost, code: str, consumer: str) -> Issue:
+    def report_lost(self, lost: Lost, kind: type, consumer: str) -> Record:
+        """The record (``MaskDropped`` or ``LossSeesPadding``) of a lost mask, made once."""
         if lost.issue is None:
-            lost.issue = self.issue(code, lost.at, consumer, how=lost.how, origin=lost.origin.path,
-                                    at_class=lost.at.class_name)
+            lost.issue = self.emit(kind(lost.at, consumer, how=lost.how, origin=lost.origin.path,
+                                        at_class=lost.at.class_name))
         else:
             lost.issue.reach(consumer)
         return lost.issue
@@ -297,7 +289,7 @@ class Analysis:
             origin = next(s.mask.origin for s in ins if s.masked)
             why = ("custom or third-party class" if not lay.is_builtin
                    else "Keras class missing from masklint's knowledge table")
-            self.issue("MK001", lay, None, why=why, origin=origin.path)
+            self.emit(UnknownMaskBehaviour(lay, None, why=why, origin=origin.path))
         for i in range(max(1, len(node.outputs))):
             st = self.carry(ins, mask=UNKNOWN, lost=None, mixed=None, padded=None, values="unknown",
                             values_src=None, zero=False, shape=None, time=None)
@@ -330,14 +322,14 @@ class Analysis:
             m = masked[0].mask
             if mixes:
                 desc = "reads fixed positions of" if how == "positional" else "mixes time steps of"
-                iss = self.issue("MK107", lay, None, origin=m.origin.path, how=desc, op=True,
-                                 rs=masked[0].values_src is not None
-                                 and K.canonical(masked[0].values_src.class_name) in K.RNN_CLASSES | {"Bidirectional"})
+                iss = self.emit(PaddingMixed(lay, None, origin=m.origin.path, how=desc, op=True,
+                                             rs=masked[0].values_src is not None and K.canonical(
+                                                 masked[0].values_src.class_name) in K.RNN_CLASSES | {"Bidirectional"}))
                 st.mixed, st.lost = iss, None
             else:
                 st.lost = Lost(m.origin, lay, "op")
         elif mixes and first.lost is not None and first.mixed is None:
-            st.mixed = self.report_lost(first.lost, "MK104", lay.path)
+            st.mixed = self.report_lost(first.lost, MaskDropped, lay.path)
         self.set_out(node, 0, st)
 
     def do_create(self, node: Node, ins, b, kw) -> None:
@@ -352,19 +344,18 @@ class Analysis:
         # Embedding(mask_zero=True)
         st = self.carry([s])
         if s.masked and s.mask.origin.class_name == "Masking":
-            self.issue("MK103", s.mask.origin, lay.path, why="before_embedding", replaced=True)
+            self.emit(MaskReplaced(s.mask.origin, lay.path, why="before_embedding", replaces=True))
         mask = Mask(origin=lay)
         if s.zero_real is not None:
-            mask.issues.append(self.issue("MK202", s.zero_real, lay.path, why="lookup_oov_zero",
-                                          lookup_class=s.zero_real.class_name))
+            mask.issues.append(self.emit(RealValuesMasked(s.zero_real, lay.path, why="lookup_oov_zero")))
         elif s.pad is not None and s.pad.ids_start == 0 and s.pad.origin is not None:
-            mask.issues.append(self.issue("MK202", s.pad.origin, lay.path, why="vocab_from_zero"))
+            mask.issues.append(self.emit(RealValuesMasked(s.pad.origin, lay.path, why="vocab_from_zero")))
         pv = _float(s.pad.value) if s.pad is not None else None
         if pv is not None and pv == pv and pv != 0.0:
-            mask.issues.append(self.issue("MK201", lay, None, pad=s.pad.value, mask_value=0, mask_zero=True,
-                                          how=s.pad.how, pad_origin=s.pad.origin))
+            mask.issues.append(self.emit(MaskValueMismatch(lay, None, pad=s.pad.value, mask_value=0, mask_zero=True,
+                                                           how=s.pad.how, pad_origin=s.pad.origin)))
         if s.dtype and not _is_int(s.dtype) and s.values != "ids" and s.rank is not None and s.rank >= 3:
-            iss = self.issue("MK105", lay, None, why="embedding_float", rank=s.rank, dtype=s.dtype)
+            iss = self.emit(MaskRank(lay, None, why="embedding_float", rank=s.rank, dtype=s.dtype))
             mask.kind = "highrank"
             mask.issues.append(iss)
         st.mask = mask
@@ -407,15 +398,15 @@ class Analysis:
         mask = Mask(origin=lay)
         bad = K.bad_mask_value(mv, s.dtype)
         if bad:
-            mask.issues.append(self.issue("MK106", lay, None, why=bad, value=mv))
+            mask.issues.append(self.emit(BadMaskValue(lay, None, why=bad, value=mv)))
         elif s.pad is not None and s.values in ("data", "ids") and not s.zero:
             pv, m = _float(s.pad.value), _float(mv)
             if pv is not None and m is not None and pv == pv and pv != m:
-                mask.issues.append(self.issue("MK201", lay, None, pad=s.pad.value, mask_value=mv,
-                                              how=s.pad.how, pad_origin=s.pad.origin))
+                mask.issues.append(self.emit(MaskValueMismatch(lay, None, pad=s.pad.value, mask_value=mv,
+                                                               how=s.pad.how, pad_origin=s.pad.origin)))
         rank = s.rank
         if rank == 2:
-            mask.kind = "sample"  # MK105, unless an Embedding takes it (MK103): decided in finish()
+            mask.kind = "sample"  # MaskRank, unless an Embedding takes it (MaskReplaced): decided in run()
             self.sample_masks.append((mask, s.shape))
         elif rank is not None and rank >= 4:
             mask.kind = "highrank"
@@ -424,16 +415,13 @@ class Analysis:
             exact = s.zero and isinstance(mv, (int, float)) and not isinstance(mv, bool) and mv == 0
             if not exact:
                 src = s.values_src
-                mask.issues.append(self.issue(
-                    "MK102", lay, None, src=src.path if src else None, src_layer=src, src_class=src.class_name if src else None,
-                    replaced=prev.origin.path if isinstance(prev, Mask) else None,
-                    replaced_class=prev.origin.class_name if isinstance(prev, Mask) else None))
+                mask.issues.append(self.emit(MaskingAfterEmbedding(
+                    lay, None, src_layer=src, replaced_layer=prev.origin if isinstance(prev, Mask) else None)))
         elif isinstance(prev, Mask) and rank != 2 and mv is not None:
             same = (prev.origin.class_name == "Masking" and prev.origin.config.get("mask_value") == mv)
             exact = s.zero and isinstance(mv, (int, float)) and not isinstance(mv, bool) and mv == 0
             if not same and not exact and s.values != "unknown":
-                mask.issues.append(self.issue("MK103", lay, None, why="override", replaced=prev.origin.path,
-                                              replaced_class=prev.origin.class_name))
+                mask.issues.append(self.emit(MaskReplaced(lay, None, why="override", replaced_layer=prev.origin)))
         st.mask = mask
         st.zero = True
         st.had_mask = lay
@@ -463,8 +451,8 @@ class Analysis:
             if st.mask is None and s.padded is not None:
                 st.padded = None  # reported at this consumer
         if st.masked and b.mixes_time:
-            iss = self.issue("MK107", lay, None, origin=st.mask.origin.path, how="normalizes across time steps of",
-                             axis=lay.config.get("axis"))
+            iss = self.emit(PaddingMixed(lay, None, origin=st.mask.origin.path, how="normalizes across time steps of",
+                                         axis=lay.config.get("axis")))
             st.mixed = iss
         if K.canonical(lay.class_name) == "Lambda" and st.masked:
             self.check_time_change(node, s, lay)
@@ -526,20 +514,20 @@ class Analysis:
             self.set_out(node, i, replace(st))
 
     def check_cudnn_padding(self, s: State, lay: Layer) -> None:
-        """MK204: a masked, cuDNN-eligible LSTM/GRU fed left-padded data fails its right-padding
-        assertion in compiled fit/predict on a GPU."""
+        """A masked, cuDNN-eligible LSTM/GRU fed left-padded data fails its right-padding assertion in
+        compiled fit/predict on a GPU."""
         fact = s.pad
         if not s.masked or fact is None or fact.side != "pre" or fact.origin is None:
             return
         if K.cudnn_eligible(lay.class_name, lay.config):
-            self.issue("MK204", fact.origin, lay.path, rnn_class=lay.class_name)
+            self.emit(CudnnPadding(fact.origin, lay.path, rnn_class=lay.class_name))
 
     def check_rnn_mask_rank(self, s: State, lay: Layer) -> None:
         """A (batch, time, ...) mask from Masking on rank >= 4 input crashes every consumer, which all
         need (batch, time): ConvLSTM directly, or an RNN after TimeDistributed carried the mask on."""
         m = s.mask
         if isinstance(m, Mask) and m.kind == "highrank" and m.origin.class_name == "Masking":
-            iss = self.issue("MK105", m.origin, lay.path, why="masking_highrank", consumer_class=lay.class_name)
+            iss = self.emit(MaskRank(m.origin, lay.path, why="masking_highrank", consumer_class=lay.class_name))
             if iss not in m.issues:
                 m.issues.append(iss)
 
@@ -596,21 +584,21 @@ class Analysis:
         if s.masked:
             m = s.mask
             if mixes:
-                iss = self.issue("MK107", lay, None, origin=m.origin.path, how=None)
+                iss = self.emit(PaddingMixed(lay, None, origin=m.origin.path, how=None))
                 st.mixed, st.lost = iss, None
             else:
                 st.lost = Lost(m.origin, lay, "drops")
         elif s.mask == UNKNOWN:
             st.mask = UNKNOWN
         elif mixes and s.lost is not None and s.mixed is None:
-            st.mixed = self.report_lost(s.lost, "MK104", lay.path)
+            st.mixed = self.report_lost(s.lost, MaskDropped, lay.path)
         for i in range(max(1, len(node.outputs))):
             self.set_out(node, i, st if i == 0 else replace(st))
 
     def do_embedding_nomask(self, node: Node, s: State, st: State) -> None:
         lay = node.layer
         if s.masked and s.mask.origin.class_name == "Masking":
-            self.issue("MK103", s.mask.origin, lay.path, why="before_embedding", replaced=False)
+            self.emit(MaskReplaced(s.mask.origin, lay.path, why="before_embedding", replaces=False))
             st.lost = None
         elif s.masked:
             st.lost = Lost(s.mask.origin, lay, "drops")
@@ -737,8 +725,8 @@ class Analysis:
         changes; one block does not)."""
         for s in (q, v):
             if isinstance(s.mask, Mask) and s.rt_lost is not None:
-                self.issue("MK104", s.rt_lost, lay.path, how="mha_runtime", origin=s.mask.origin.path,
-                           at_class=s.rt_lost.class_name)
+                self.emit(MaskDropped(s.rt_lost, lay.path, how="mha_runtime", origin=s.mask.origin.path,
+                                      at_class=s.rt_lost.class_name))
                 return
 
     def do_error(self, node: Node, ins, b, kw) -> None:
@@ -749,7 +737,7 @@ class Analysis:
         self.learned(st, lay, b)
         if s.masked and s.mask.kind == "seq" and (s.rank is None or s.rank >= 3):
             if s.rank is not None:
-                self.issue("MK108", lay, None, why="softmax", origin=s.mask.origin.path, rank=s.rank)
+                self.emit(MaskCrash(lay, None, why="softmax", origin=s.mask.origin.path, rank=s.rank))
         self.set_out(node, 0, st)
 
     # -- shapes -------------------------------------------------------------------------------
@@ -849,19 +837,19 @@ class Analysis:
         if len(out.shape) >= 2 and len(s.shape) >= 2 and isinstance(out.shape[1], int) and isinstance(s.shape[1], int) \
                 and out.shape[1] != s.shape[1]:
             if K.is_identity_mask_fn(lay.config.get("mask")):
-                self.issue("MK108", lay, None, why="time_change", t_in=s.shape[1], t_out=out.shape[1])
+                self.emit(MaskCrash(lay, None, why="time_change", t_in=s.shape[1], t_out=out.shape[1]))
             else:  # the mask function may slice the mask the same way: masklint cannot read it
-                self.issue("MK001", lay, None, why="lambda_time_change", t_in=s.shape[1], t_out=out.shape[1],
-                           origin=s.mask.origin.path)
+                self.emit(UnknownMaskBehaviour(lay, None, why="lambda_time_change", t_in=s.shape[1],
+                                               t_out=out.shape[1], origin=s.mask.origin.path))
 
     # -- model outputs ------------------------------------------------------------------------
     def check_output(self, t: Tensor, st: State) -> None:
         if self.graph.target_padding and st.mask != UNKNOWN and st.time is not None and not st.masked \
                 and st.had_mask is None and (st.shape is None or len(st.shape) >= 2):
             fact = self.graph.target_padding[0]
-            # a missing mask already reported (MK101) is the same root cause: its fix masks the output too
-            if fact.origin is not None and not any(k[0] == "MK101" for k in self.issues):
-                self.issue("MK205", fact.origin, "loss", why="unmasked_output")
+            # a missing mask already reported is the same root cause: its fix masks the output too
+            if fact.origin is not None and not any(k[0] is MissingMask for k in self.issues):
+                self.emit(PaddedTargets(fact.origin, "loss"))
         if st.mask == UNKNOWN or st.had_mask is None:
             return
         shape = st.shape
@@ -872,7 +860,7 @@ class Analysis:
             return
         if st.masked:
             if st.rt_lost is not None:
-                self.issue("MK109", st.rt_lost, "loss", why="mha_residual")
+                self.emit(LossSeesPadding(st.rt_lost, "loss", why="mha_residual"))
             st.mask.consumer = st.mask.consumer or "loss"
             for iss in st.mask.issues:
                 iss.reach("loss")
@@ -882,12 +870,8 @@ class Analysis:
             return
         if st.lost is not None:
             if st.lost.issue is None:
-                self.report_lost(st.lost, "MK109", "loss")
+                self.report_lost(st.lost, LossSeesPadding, "loss")
             return
         if time.head is not None:
-            self.issue("MK109", time.head, "loss", why="repeat_head", origin=st.had_mask.path)
+            self.emit(LossSeesPadding(time.head, "loss", why="repeat_head", origin=st.had_mask.path))
 
-
-def analyse(graph: Graph) -> list[Issue]:
-    a = Analysis(graph).run()
-    return list(a.issues.values())

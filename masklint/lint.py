@@ -3,11 +3,10 @@ from __future__ import annotations
 
 from .config_frontend import build_model_graph
 from .errors import LintError
-from .findings import Finding
+from .findings import Finding, finding_of
 from .flow import Analysis
 from .ir import ModelIR
 from .loaders import load
-from .messages import render
 
 MODEL_EXTS = (".keras", ".h5", ".hdf5", ".json")
 
@@ -36,7 +35,7 @@ def analyse_ir(ir: ModelIR, known: dict | None = None) -> Analysis:
 def findings_of(analysis: Analysis, ir: ModelIR) -> list[Finding]:
     issues = list(analysis.issues.values())
     layers = {lay.path: lay for lay in ir.graph.walk_layers()} if issues else None
-    out = [render(iss, ir.path, ir.source, layers) for iss in issues]
+    out = [finding_of(rec, ir.path, ir.source, layers) for rec in issues]
     out.sort(key=Finding.sort_key)
     return out
 

@@ -3,7 +3,7 @@
 A heading, the summary line, a table of findings, then for every file with findings a Mermaid
 flowchart of each mistake's mask path: where the mask is created, where it is lost, ignored or
 replaced, and which consumer (or the loss) sees padding. Findings that carry no mask path
-(``Finding.extra["flow"]``, set by :func:`masklint.messages.render`) are in the table only.
+(``Finding.extra["flow"]``, set by :func:`masklint.findings.finding_of`) are in the table only.
 """
 from __future__ import annotations
 

@@ -19,6 +19,7 @@ import re
 from . import knowledge as K
 from .errors import LintError
 from .ir import INPUT, LAYER, OP, Graph, Layer, Node, PaddingFact, Tensor
+from .rules import EmbeddingWithoutPaddingSlot, RealValuesMasked
 
 MAX_INLINE_DEPTH = 8
 MAX_STEPS = 20_000  # abstract-interpretation budget per entry (module body or one function)
@@ -238,7 +239,7 @@ class Extractor:
         self.funcs: list[FuncModel] = []
         self.stack: list = []  # functions being inlined (recursion is not followed)
         self._lambda_globals: dict = {}
-        self.extra_issues: list = []  # findings that need no graph (MK203)
+        self.extra_issues: list = []  # rule records that need no graph (a vocabulary size, a pad dtype)
         self.closures: list = []  # Func/ClassVal values: each sits in the scope it closes over (a cycle)
 
     # ---- entry
@@ -798,9 +799,7 @@ class Extractor:
         is_int = not (isinstance(dtype, str) and "float" in dtype)
         seqs = a.get("sequences")
         if is_int and isinstance(dtype, str) and _holds_fractions(seqs):
-            from .flow import Issue
-
-            self.extra_issues.append(Issue("MK202", lay, None, {"why": "int_truncation", "dtype": dtype}))
+            self.extra_issues.append(RealValuesMasked(lay, None, why="int_truncation", dtype=dtype))
         if isinstance(seqs, Arr) and seqs.ids_start is not None:
             fact.ids_start = seqs.ids_start
         return Arr((None, maxlen if isinstance(maxlen, int) and not isinstance(maxlen, bool) else None),
@@ -876,9 +875,7 @@ class Extractor:
         lay.cst = node
         self.layers.append(lay)
         if cls == "Embedding" and tok_issue:
-            from .flow import Issue
-
-            self.extra_issues.append(Issue("MK203", lay, None, {"vocab": vocab.index.text}))
+            self.extra_issues.append(EmbeddingWithoutPaddingSlot(lay, None, vocab=vocab.index.text))
         obj = LayerObj(lay, node)
         if cls == "Lambda" and "mask" not in cfg:
             fn = node.args[0].value if node.args and node.args[0].keyword is None else next(

@@ -4,9 +4,9 @@ from __future__ import annotations
 import re
 
 from .errors import LintError
-from .findings import Finding
+from .findings import Finding, finding_of
 from .flow import Analysis
-from .messages import render
+from .rules import mk002_unused_noqa, resolve
 
 SKIP_FILE = re.compile(r"^\s*#\s*masklint:\s*skip-file\b", re.M)
 NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Za-z0-9_\-, ]+))?", re.I)
@@ -65,40 +65,14 @@ def lint_source_text(raw: bytes, path: str, known: dict | None = None) -> list[F
 
 
 def _unused_noqa(text: str, lines: list[str], raw: list[Finding], path: str) -> list[Finding]:
-    """MK002 for ``# noqa: MK...`` codes that suppress nothing on their line (like ruff's RUF100).
-
-    Only masklint codes and rule names are checked: a bare ``# noqa`` and other tools' codes are not
-    masklint's to judge. Every rule is computed on every run, so "nothing to suppress" is a fact even
-    when the rule is deselected."""
+    """The unused-noqa findings of a file (see ``rules/mk002_unused_noqa.py``)."""
     if "noqa" not in text:
         return []
-    from .findings import NAMES, RULES
-
     used: dict[int, set[str]] = {}
     for f in raw:
         if f.line is not None:
             used.setdefault(f.line, set()).add(f.code)
-    out = []
-    for i, line in enumerate(lines, 1):
-        if "noqa" not in line:
-            continue
-        m = NOQA.search(line)
-        if not m or not m.group("codes"):
-            continue
-        unused = []
-        for tok in m.group("codes").replace(",", " ").split():
-            code = tok.upper() if tok.upper() in RULES else NAMES.get(tok.lower())
-            if code is None or code == "MK002":
-                continue
-            if code not in used.get(i, ()):
-                unused.append(tok)
-        if unused:
-            what = ", ".join(unused)
-            out.append(Finding(
-                "MK002", f"unused noqa: {what} suppress{'es' if len(unused) == 1 else ''} nothing on this line",
-                fix=f"remove {what} from the comment", path=path, line=i,
-                column=len(line[:m.start()]) + 1, layer=None, source="source"))
-    return out
+    return [finding_of(rec, path, "source") for rec in mk002_unused_noqa.check(lines, used, NOQA, resolve)]
 
 
 def _findings(res, path: str) -> list[Finding]:
@@ -115,7 +89,7 @@ def _findings(res, path: str) -> list[Finding]:
     out: dict[tuple, Finding] = {}
     raw = []
     for iss in issues:
-        f = render(iss, path, "source", by_path)
+        f = finding_of(iss, path, "source", by_path)
         cons = by_path.get(iss.consumer) if iss.consumer else None
         if cons is not None and cons.line is not None and cons is not iss.culprit:
             f.message = f.message.replace(f"'{iss.consumer}'", f"'{iss.consumer}' (line {cons.line})", 1)
@@ -137,9 +111,7 @@ def _suppressed(f: Finding, lines: list[str]) -> bool:
     if not codes:
         return True
     wanted = {c.strip().upper() for c in codes.replace(",", " ").split()}
-    from .findings import NAMES
-
-    return f.code in wanted or NAMES.get(f.name, "") in wanted or f.name.upper() in wanted
+    return f.code in wanted or f.name.upper() in wanted
 
 
 def lint_source_file(path: str, known: dict | None = None) -> list[Finding]:
@@ -159,7 +131,7 @@ def fix_source_text(raw: bytes, path: str) -> str | None:
     lines = text.splitlines()
     wanted = []
     for iss in issues:
-        f = render(iss, path, "source")
+        f = finding_of(iss, path, "source")
         if not _suppressed(f, lines):
             wanted.append(iss)
     edits = plan(wanted)

@@ -26,7 +26,7 @@ from masklint.docs import doc_path, rule_doc
 from masklint.findings import RULES, Finding
 from masklint.flow import Analysis
 from masklint.lint import keras_major, model_ir_from_file
-from masklint.messages import render as render_issue
+from masklint.findings import finding_of as render_issue
 from masklint.output import fingerprint, format_json, format_text, render, summary
 from masklint.runner import lint_paths
 
@@ -298,10 +298,10 @@ def test_github_escaping_and_unlintable_files(saved_models, tmp_path):
     assert line == "::notice file=x.py,line=3,col=1,title=MK001 unknown-mask-behaviour::first%0Asecond 100%25"
 
 
-# -- the mask path of a finding (messages.render -> Finding.extra["flow"]) -----------------------------
+# -- the mask path of a finding (findings.finding_of -> Finding.extra["flow"]) -----------------------------
 
 def findings_with_layers(path):
-    """Findings with the layer index passed to messages.render (class names and lines in the flow)."""
+    """Findings with the layer index passed to findings.finding_of (class names and lines in the flow)."""
     ir = model_ir_from_file(path)
     analysis = Analysis(ir.graph, keras_major=keras_major(ir.keras_version)).run()
     layers = {lay.path: lay for lay in ir.graph.walk_layers()}
