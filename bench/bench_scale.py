@@ -66,7 +66,7 @@ gc.disable()
 t0 = time.perf_counter()
 from masklint.loaders import load
 from masklint.config_frontend import build_model_graph
-from masklint.flow import Analysis
+from masklint.analysis import Analysis
 t1 = time.perf_counter()
 out = {"import_s": t1 - t0, "load_s": [], "graph_s": [], "analysis_s": []}
 for _ in range(int(sys.argv[2])):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from .config_frontend import build_model_graph
 from .errors import LintError
 from .findings import Finding, finding_of
-from .flow import Analysis
+from .analysis import Analysis
 from .ir import ModelIR
 from .loaders import load
 

@@ -5,7 +5,7 @@ import re
 
 from .errors import LintError
 from .findings import Finding, finding_of
-from .flow import Analysis
+from .analysis import Analysis
 from .rules import mk002_unused_noqa, resolve
 
 SKIP_FILE = re.compile(r"^\s*#\s*masklint:\s*skip-file\b", re.M)

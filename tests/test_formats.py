@@ -24,7 +24,7 @@ from conftest import ROOT, run_cli
 from masklint import __version__, cli
 from masklint.docs import doc_path, rule_doc
 from masklint.findings import RULES, Finding
-from masklint.flow import Analysis
+from masklint.analysis import Analysis
 from masklint.lint import keras_major, model_ir_from_file
 from masklint.findings import finding_of as render_issue
 from masklint.output import fingerprint, format_json, format_text, render, summary

@@ -6,7 +6,7 @@ import pytest
 import models
 from conftest import H5_AND_JSON, KERAS2_DIR
 from masklint.config_frontend import build_model_graph
-from masklint.flow import Analysis
+from masklint.analysis import Analysis
 from masklint.knowledge import resolve
 from masklint.lint import lint_model_file
 from masklint.loaders import load

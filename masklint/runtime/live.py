@@ -30,7 +30,7 @@ from ..findings import Finding
 class LiveModel:
     model: object
     graph: object = None  # masklint.ir.Graph, None for subclassed models
-    analysis: object = None  # masklint.flow.Analysis (the probe reads its mask states)
+    analysis: object = None  # masklint.analysis.Analysis (the probe reads its mask states)
     known: dict = factory(dict)
     resolved: dict = factory(dict)  # custom class name -> behaviour kind read from the live object
     note: str | None = None

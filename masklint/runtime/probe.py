@@ -1195,7 +1195,7 @@ def _data_checks(p: _Probe, live) -> list:
         rnns = []
         reach = {n.operation.name for _, n in p.g.downstream(p.g.inputs[s.index])}
         if analysis is not None and graph is not None:
-            from ..flow import Mask
+            from ..analysis import Mask
 
             for st in analysis.states.values():
                 m = st.mask

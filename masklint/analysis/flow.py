@@ -9,82 +9,17 @@ reached is named. The analysis writes no English: each rule's module turns its r
 """
 from __future__ import annotations
 
-import math
-from ._record import factory, record, replace
-
-from . import knowledge as K
-from .ir import INPUT, MODEL, OP, Graph, Layer, Node, Tensor
-from .rules import (BadMaskValue, CudnnPadding, LossSeesPadding, MaskCrash, MaskDropped, MaskingAfterEmbedding,
-                    MaskRank, MaskReplaced, MaskValueMismatch, MissingMask, PaddedTargets, PaddingMixed,
-                    RealValuesMasked, Record, UnknownMaskBehaviour)
-
-
-@record
-class Mask:
-    origin: Layer  # the layer that created the mask
-    kind: str = "seq"  # "seq" (batch, time) | "sample" (batch,) | "highrank" (batch, time, more...)
-    issues: list = factory(list)  # pending records that name this mask's first consumer
-    consumer: str | None = None  # the first layer (or "loss") that used this mask
+from .. import knowledge as K
+from .._record import replace
+from ..ir import INPUT, MODEL, OP, Graph, Layer, Node, Tensor
+from ..rules import (BadMaskValue, MaskCrash, MaskDropped, MaskingAfterEmbedding, MaskRank, MaskReplaced,
+                     MaskValueMismatch, PaddingMixed, RealValuesMasked, Record, UnknownMaskBehaviour)
+from . import shapes
+from .consumers import ConsumerChecks
+from .state import UNKNOWN, Lost, Mask, State, Time, as_float, is_int
 
 
-UNKNOWN = "unknown"  # mask state after a layer masklint cannot analyse
-
-
-@record
-class Lost:
-    origin: Layer  # who created the mask that was lost
-    at: Layer  # who dropped it
-    how: str  # "drops" | "op" | "dot" | "merge" | "concat"
-    issue: Record | None = None
-
-
-@record
-class Time:
-    """The time axis (axis 1) of a tensor: where it came from and its length."""
-
-    origin: str
-    length: int | None = None
-    head: Layer | None = None  # a layer that made a new time axis matching a masked one (RepeatVector)
-
-
-@record
-class State:
-    shape: tuple | None = None
-    dtype: str | None = None
-    mask: object = None  # Mask | None | UNKNOWN
-    lost: Lost | None = None
-    mixed: Record | None = None
-    values: str = "data"  # "data" | "ids" | "learned" | "unknown"
-    values_src: Layer | None = None
-    zero: bool = False  # masked steps hold exact zeros
-    padded: tuple | None = None  # (culprit Layer, evidence text)
-    time: Time | None = None
-    had_mask: Layer | None = None  # a mask covered this data's time axis upstream
-    had_mask_len: int | None = None
-    rt_lost: Layer | None = None  # runtime mask lost here although the symbolic mask exists (MHA residual)
-    pad: object = None  # PaddingFact: how the data behind this tensor is padded (code or data sample)
-    zero_real: Layer | None = None  # a lookup layer that gives id 0 to a real token (OOV)
-
-    @property
-    def rank(self):
-        return None if self.shape is None else len(self.shape)
-
-    @property
-    def masked(self) -> bool:
-        return isinstance(self.mask, Mask)
-
-
-def _float(v):
-    if isinstance(v, bool) or not isinstance(v, (int, float)):
-        return None
-    return float(v)
-
-
-def _is_int(dtype: str | None) -> bool:
-    return bool(dtype) and (dtype.startswith("int") or dtype.startswith("uint"))
-
-
-class Analysis:
+class Analysis(ConsumerChecks):
     """Run the mask-flow analysis on a graph; ``issues`` holds the root causes found (rule records)."""
 
     def __init__(self, graph: Graph, max_nodes: int = 2_000_000, keras_major: int = 3,
@@ -149,7 +84,7 @@ class Analysis:
     def input_state(self, t: Tensor) -> State:
         shape = t.shape
         st = State(shape=shape, dtype=t.dtype)
-        st.values = "ids" if _is_int(t.dtype) else "data"
+        st.values = "ids" if is_int(t.dtype) else "data"
         if shape is not None and (len(shape) >= 3 or (len(shape) == 2 and st.values == "ids")):
             st.time = Time(origin=t.node.layer.path, length=shape[1])
         return st
@@ -192,8 +127,7 @@ class Analysis:
         if not b.known or b.mask == "na" or (not lay.is_builtin and spec is None):
             return self.visit_unknown(node, ins, b)
         # resolve() has turned "rnn" and "lambda" into propagate/consume/drop
-        handler = getattr(self, "do_" + b.mask)
-        handler(node, ins, b, kw_ins)
+        HANDLERS[b.mask](self, node, ins, b, kw_ins)
 
     # -- helpers ------------------------------------------------------------------------------
     def known_spec(self, lay: Layer) -> K.Spec | None:
@@ -251,36 +185,7 @@ class Analysis:
         elif b.values == "keep":
             st.zero = False
 
-    def reach_consumer(self, st: State, consumer: Layer, needs_seq_mask: bool = True) -> None:
-        """A mask consumer reads ``st``: report what it is missing (a dropped or missing mask) or name it."""
-        m = st.mask
-        if m == UNKNOWN:
-            return
-        if isinstance(m, Mask):
-            m.consumer = m.consumer or consumer.path
-            for iss in m.issues:
-                iss.reach(consumer.path)
-            if st.mixed is not None:
-                st.mixed.reach(consumer.path)
-            return
-        if st.mixed is not None:
-            st.mixed.reach(consumer.path)
-            return
-        if st.lost is not None:
-            self.report_lost(st.lost, MaskDropped, consumer.path)
-            return
-        if st.padded is not None:
-            culprit, evidence = st.padded
-            self.emit(MissingMask(culprit or consumer, consumer.path, evidence=evidence))
 
-    def report_lost(self, lost: Lost, kind: type, consumer: str) -> Record:
-        """The record (``MaskDropped`` or ``LossSeesPadding``) of a lost mask, made once."""
-        if lost.issue is None:
-            lost.issue = self.emit(kind(lost.at, consumer, how=lost.how, origin=lost.origin.path,
-                                        at_class=lost.at.class_name))
-        else:
-            lost.issue.reach(consumer)
-        return lost.issue
 
     # -- handlers -----------------------------------------------------------------------------
     def visit_unknown(self, node: Node, ins: list[State], b: K.Behaviour) -> None:
@@ -350,11 +255,11 @@ class Analysis:
             mask.issues.append(self.emit(RealValuesMasked(s.zero_real, lay.path, why="lookup_oov_zero")))
         elif s.pad is not None and s.pad.ids_start == 0 and s.pad.origin is not None:
             mask.issues.append(self.emit(RealValuesMasked(s.pad.origin, lay.path, why="vocab_from_zero")))
-        pv = _float(s.pad.value) if s.pad is not None else None
+        pv = as_float(s.pad.value) if s.pad is not None else None
         if pv is not None and pv == pv and pv != 0.0:
             mask.issues.append(self.emit(MaskValueMismatch(lay, None, pad=s.pad.value, mask_value=0, mask_zero=True,
                                                            how=s.pad.how, pad_origin=s.pad.origin)))
-        if s.dtype and not _is_int(s.dtype) and s.values != "ids" and s.rank is not None and s.rank >= 3:
+        if s.dtype and not is_int(s.dtype) and s.values != "ids" and s.rank is not None and s.rank >= 3:
             iss = self.emit(MaskRank(lay, None, why="embedding_float", rank=s.rank, dtype=s.dtype))
             mask.kind = "highrank"
             mask.issues.append(iss)
@@ -364,7 +269,7 @@ class Analysis:
         st.had_mask, st.had_mask_len = lay, (s.shape[1] if s.shape and len(s.shape) > 1 else None)
         if s.shape is not None and len(s.shape) == 2:
             st.time = Time(origin=(s.time.origin if s.time else lay.path), length=s.shape[1])
-        st.shape = self.embed_shape(s.shape, cfg)
+        st.shape = shapes.embed_shape(s.shape, cfg)
         st.dtype = "float32"
         self.set_out(node, 0, st)
 
@@ -383,12 +288,6 @@ class Analysis:
         for i in range(1, len(node.outputs)):
             self.set_out(node, i, replace(st))
 
-    @staticmethod
-    def embed_shape(shape, cfg):
-        if shape is None:
-            return None
-        d = cfg.get("output_dim")
-        return tuple(shape) + (d if isinstance(d, int) else None,)
 
     def do_masking(self, node: Node, s: State) -> None:
         lay = node.layer
@@ -400,7 +299,7 @@ class Analysis:
         if bad:
             mask.issues.append(self.emit(BadMaskValue(lay, None, why=bad, value=mv)))
         elif s.pad is not None and s.values in ("data", "ids") and not s.zero:
-            pv, m = _float(s.pad.value), _float(mv)
+            pv, m = as_float(s.pad.value), as_float(mv)
             if pv is not None and m is not None and pv == pv and pv != m:
                 mask.issues.append(self.emit(MaskValueMismatch(lay, None, pad=s.pad.value, mask_value=mv,
                                                                how=s.pad.how, pad_origin=s.pad.origin)))
@@ -440,14 +339,14 @@ class Analysis:
                 st.mask = em
         self.learned(st, lay, b)
         if K.canonical(lay.class_name) in ("Dense", "TimeDistributed") or b.time == "norm":
-            st.shape = self.dense_shape(s.shape, lay)
+            st.shape = shapes.dense_shape(s.shape, lay)
         if b.consumer:  # RNN with return_sequences=True
             self.reach_consumer(s if st.mask is s.mask else replace(s, mask=st.mask), lay)
             self.check_rnn_mask_rank(s, lay)
             self.check_cudnn_padding(s if st.mask is s.mask else replace(s, mask=st.mask), lay)
             st.zero = b.zero_output
             st.values, st.values_src = "learned", lay
-            st.shape = self.rnn_shape(s.shape, lay, True)
+            st.shape = shapes.rnn_shape(s.shape, lay, True)
             if st.mask is None and s.padded is not None:
                 st.padded = None  # reported at this consumer
         if st.masked and b.mixes_time:
@@ -480,7 +379,7 @@ class Analysis:
                 st.values, st.values_src, st.zero = "unknown", lay, False
             else:
                 self.learned(st, lay, ib)
-            st.shape = self.dense_shape(s.shape, inner) if K.canonical(inner.class_name) == "Dense" else (
+            st.shape = shapes.dense_shape(s.shape, inner) if K.canonical(inner.class_name) == "Dense" else (
                 s.shape[:2] + (None,) * (len(s.shape) - 2) if s.shape else None)
         if isinstance(st.mask, Mask) and st.rt_lost is not None:
             st.rt_lost = None  # the recorded mask is replayed: the runtime mask is back
@@ -507,29 +406,13 @@ class Analysis:
         if s.mixed is not None:
             st.mixed = s.mixed
         st.values, st.values_src, st.zero = "learned", lay, False
-        st.shape = self.rnn_shape(s.shape, lay, False) if b.time == "rnn" else (
+        st.shape = shapes.rnn_shape(s.shape, lay, False) if b.time == "rnn" else (
             (s.shape[0], s.shape[-1]) if s.shape and len(s.shape) == 3 else None)
         self.set_out(node, 0, st)
         for i in range(1, len(node.outputs)):
             self.set_out(node, i, replace(st))
 
-    def check_cudnn_padding(self, s: State, lay: Layer) -> None:
-        """A masked, cuDNN-eligible LSTM/GRU fed left-padded data fails its right-padding assertion in
-        compiled fit/predict on a GPU."""
-        fact = s.pad
-        if not s.masked or fact is None or fact.side != "pre" or fact.origin is None:
-            return
-        if K.cudnn_eligible(lay.class_name, lay.config):
-            self.emit(CudnnPadding(fact.origin, lay.path, rnn_class=lay.class_name))
 
-    def check_rnn_mask_rank(self, s: State, lay: Layer) -> None:
-        """A (batch, time, ...) mask from Masking on rank >= 4 input crashes every consumer, which all
-        need (batch, time): ConvLSTM directly, or an RNN after TimeDistributed carried the mask on."""
-        m = s.mask
-        if isinstance(m, Mask) and m.kind == "highrank" and m.origin.class_name == "Masking":
-            iss = self.emit(MaskRank(m.origin, lay.path, why="masking_highrank", consumer_class=lay.class_name))
-            if iss not in m.issues:
-                m.issues.append(iss)
 
     def do_drop(self, node: Node, ins, b, kw) -> None:
         lay = node.layer
@@ -548,7 +431,7 @@ class Analysis:
         if name == "Lambda":
             mixes = self.lambda_reads_time(node, s)
         if b.time == "reshape":
-            mixes, st.shape, keeps = self.reshape_effect(s, lay)
+            mixes, st.shape, keeps = shapes.reshape_effect(s, lay)
             if not keeps:
                 st.time = None
         elif b.time == "permute":
@@ -564,7 +447,7 @@ class Analysis:
             st.time = Time(origin=lay.path, length=n if isinstance(n, int) else None, head=head)
             mixes = False
         elif b.time in ("conv", "pool", "gpool", "einsum", "encode", "other", "flatten"):
-            st.shape = self.conv_shape(s.shape, lay, b)
+            st.shape = shapes.conv_shape(s.shape, lay, b)
         if name == "TextVectorization" and lay.config.get("output_mode", "int") in ("int", None):
             # integer token ids, padded with 0 up to output_sequence_length (or the longest text)
             osl = lay.config.get("output_sequence_length")
@@ -603,7 +486,7 @@ class Analysis:
         elif s.masked:
             st.lost = Lost(s.mask.origin, lay, "drops")
         st.values, st.values_src, st.zero = "learned", lay, False
-        st.shape = self.embed_shape(s.shape, lay.config)
+        st.shape = shapes.embed_shape(s.shape, lay.config)
         st.dtype = "float32"
         if s.shape is not None and len(s.shape) == 2:
             st.time = Time(origin=(s.time.origin if s.time else lay.path), length=s.shape[1])
@@ -717,17 +600,6 @@ class Analysis:
         for i in range(1, len(node.outputs)):
             self.set_out(node, i, replace(st, mask=None, time=None))
 
-    def check_runtime_mask(self, q: State, v: State, lay: Layer) -> None:
-        """MultiHeadAttention reads its masks from its inputs' runtime mask attributes, never from the
-        replayed symbolic mask. After an earlier MHA cleared them (the residual ``Add`` of a Transformer
-        block has no runtime mask), a second MHA without ``attention_mask`` attends to padding (measured:
-        Embedding(mask_zero) -> 2 blocks of MHA + Add -> GAP1D changes by 0.35 when only the padding
-        changes; one block does not)."""
-        for s in (q, v):
-            if isinstance(s.mask, Mask) and s.rt_lost is not None:
-                self.emit(MaskDropped(s.rt_lost, lay.path, how="mha_runtime", origin=s.mask.origin.path,
-                                      at_class=s.rt_lost.class_name))
-                return
 
     def do_error(self, node: Node, ins, b, kw) -> None:
         lay = node.layer
@@ -740,138 +612,11 @@ class Analysis:
                 self.emit(MaskCrash(lay, None, why="softmax", origin=s.mask.origin.path, rank=s.rank))
         self.set_out(node, 0, st)
 
-    # -- shapes -------------------------------------------------------------------------------
-    @staticmethod
-    def dense_shape(shape, lay: Layer):
-        if shape is None:
-            return None
-        units = lay.config.get("units")
-        if K.canonical(lay.class_name) == "Dense" and isinstance(units, int):
-            return tuple(shape[:-1]) + (units,)
-        return tuple(shape)
 
-    @staticmethod
-    def rnn_shape(shape, lay: Layer, rs: bool):
-        if shape is None or len(shape) < 3:
-            return None
-        cfg = lay.config
-        mult = 1
-        if K.canonical(lay.class_name) == "Bidirectional":
-            mode = cfg.get("merge_mode", "concat")
-            mult = 2 if mode == "concat" else 1
-            cfg = cfg.get("layer").get("config") if isinstance(cfg.get("layer"), dict) else None
-            cfg = cfg if isinstance(cfg, dict) else {}
-        units = cfg.get("units") if isinstance(cfg.get("units"), int) else (
-            cfg.get("filters") if isinstance(cfg.get("filters"), int) else None)
-        last = units * mult if units is not None else None
-        if len(shape) == 3:
-            return (shape[0], shape[1], last) if rs else (shape[0], last)
-        return (shape[0], shape[1]) + (None,) * (len(shape) - 2) if rs else (shape[0],) + (None,) * (len(shape) - 3)
-
-    @staticmethod
-    def conv_shape(shape, lay: Layer, b: K.Behaviour):
-        if shape is None:
-            return None
-        cfg = lay.config
-        if b.time == "gpool":
-            if cfg.get("keepdims"):
-                return (shape[0],) + (1,) * (len(shape) - 2) + (shape[-1],)
-            return (shape[0], shape[-1]) if len(shape) >= 3 else None
-        if b.time == "flatten":
-            rest = shape[1:]
-            return (shape[0], math.prod(rest) if all(isinstance(x, int) for x in rest) else None)
-        if b.time == "conv":
-            filters = cfg.get("filters")
-            same = cfg.get("padding") in ("same", "causal")
-            st = K._int_tuple(cfg.get("strides", 1), 1)
-            t = shape[1] if same and st is not None and st[0] == 1 and len(shape) >= 3 else None
-            if len(shape) < 3:
-                return None
-            return (shape[0], t) + (None,) * (len(shape) - 3) + (filters if isinstance(filters, int) else None,)
-        if b.time == "pool" and len(shape) >= 3:
-            return (shape[0], None) + tuple(shape[2:])
-        return None
-
-    @staticmethod
-    def reshape_effect(s: State, lay: Layer):
-        """(mixes time?, output shape, keeps the time axis?) of a Reshape."""
-        target = lay.config.get("target_shape")
-        shape = s.shape
-        if not isinstance(target, (list, tuple)) or not all(isinstance(x, int) for x in target):
-            return None, None, False
-        out = (shape[0] if shape else None,) + tuple(None if x == -1 else x for x in target)
-        if shape is None or len(shape) < 2:
-            return None, out, False
-        t_in = shape[1]
-        feat_in = shape[2:]
-        feat_out = tuple(target[1:])
-        prod_in = math.prod(feat_in) if all(isinstance(x, int) for x in feat_in) else None
-        prod_out = math.prod(feat_out) if all(isinstance(x, int) and x > 0 for x in feat_out) else None
-        t_out = target[0] if target else None
-        if prod_in is not None and prod_out is not None and prod_in == prod_out and (
-                t_out == -1 or (t_in is not None and t_out == t_in)):
-            return False, out[:1] + (t_in,) + out[2:], True
-        if t_in is not None and t_out is not None and t_out != -1 and t_out != t_in:
-            return True, out, False
-        if prod_in is not None and prod_out is not None and prod_in != prod_out:
-            return True, out, False
-        if len(target) == 0:
-            return True, out, False
-        return None, out, False
-
-    def lambda_reads_time(self, node: Node, s: State) -> bool | None:
-        """A Lambda without ``mask=`` that removes the time axis of a masked sequence (``t[:, -1]``,
-        a mean over time...) reads padded steps -- unless its function takes the mask itself."""
-        out = node.outputs.get(0)
-        if not s.masked or out is None or out.shape is None or s.shape is None or len(s.shape) < 3:
-            return None
-        if len(out.shape) >= len(s.shape):
-            return None
-        mentions = K.lambda_mentions_mask(node.layer.config.get("function"))
-        return True if mentions is False else None
-
-    def check_time_change(self, node: Node, s: State, lay: Layer) -> None:
-        out = node.outputs.get(0)
-        if out is None or out.shape is None or s.shape is None:
-            return
-        if len(out.shape) >= 2 and len(s.shape) >= 2 and isinstance(out.shape[1], int) and isinstance(s.shape[1], int) \
-                and out.shape[1] != s.shape[1]:
-            if K.is_identity_mask_fn(lay.config.get("mask")):
-                self.emit(MaskCrash(lay, None, why="time_change", t_in=s.shape[1], t_out=out.shape[1]))
-            else:  # the mask function may slice the mask the same way: masklint cannot read it
-                self.emit(UnknownMaskBehaviour(lay, None, why="lambda_time_change", t_in=s.shape[1],
-                                               t_out=out.shape[1], origin=s.mask.origin.path))
-
-    # -- model outputs ------------------------------------------------------------------------
-    def check_output(self, t: Tensor, st: State) -> None:
-        if self.graph.target_padding and st.mask != UNKNOWN and st.time is not None and not st.masked \
-                and st.had_mask is None and (st.shape is None or len(st.shape) >= 2):
-            fact = self.graph.target_padding[0]
-            # a missing mask already reported is the same root cause: its fix masks the output too
-            if fact.origin is not None and not any(k[0] is MissingMask for k in self.issues):
-                self.emit(PaddedTargets(fact.origin, "loss"))
-        if st.mask == UNKNOWN or st.had_mask is None:
-            return
-        shape = st.shape
-        if shape is not None and len(shape) < 2:
-            return
-        time = st.time
-        if time is None:
-            return
-        if st.masked:
-            if st.rt_lost is not None:
-                self.emit(LossSeesPadding(st.rt_lost, "loss", why="mha_residual"))
-            st.mask.consumer = st.mask.consumer or "loss"
-            for iss in st.mask.issues:
-                iss.reach("loss")
-            return
-        if st.mixed is not None:
-            st.mixed.reach("loss")
-            return
-        if st.lost is not None:
-            if st.lost.issue is None:
-                self.report_lost(st.lost, LossSeesPadding, "loss")
-            return
-        if time.head is not None:
-            self.emit(LossSeesPadding(time.head, "loss", why="repeat_head", origin=st.had_mask.path))
-
+#: the transfer function of each mask behaviour of the knowledge table (``Behaviour.mask``)
+HANDLERS = {
+    "create": Analysis.do_create, "propagate": Analysis.do_propagate, "td": Analysis.do_td,
+    "transparent": Analysis.do_transparent, "consume": Analysis.do_consume, "drop": Analysis.do_drop,
+    "drop_silent": Analysis.do_drop_silent, "merge": Analysis.do_merge, "concat": Analysis.do_concat,
+    "attention": Analysis.do_attention, "error": Analysis.do_error,
+}
