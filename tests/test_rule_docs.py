@@ -15,6 +15,20 @@ is linted, never run. Blocks tagged plain ``python`` are illustrations and are n
 Runtime rules (MK3xx): the built model is also probed in-process (``masklint.runtime.probe``, seed 0,
 with the block's ``data`` array as the ``--data`` sample when it defines one), and the probe's findings
 join the static ones: a ``failing`` block must get the code from the probe, a ``fixed`` block must not.
+
+Every failing block is followed by its expectation, a ``text expected`` block (a snapshot that lives in
+the document): one entry per finding of the document's code, in output order::
+
+    MK104 layer=conv1d consumer=lstm
+    fix: move 'conv1d' after 'lstm', or use a mask-aware layer
+
+``layer`` is the culprit (the finding's ``layer``), ``consumer`` the layer it breaks, ``-`` where the
+finding has none (a loss consumer is ``-`` too: the JSON has no consumer then); source blocks also give
+``line=N`` (the line inside the block) before ``layer``. Long fix texts are wrapped, continuation lines
+indented; whitespace is not significant. The failing block must get exactly these findings of its code
+(other codes are not part of the snapshot). To write or refresh the expectations from what masklint
+outputs now, run ``UPDATE_RULE_DOCS=1 python -m pytest tests/test_rule_docs.py`` and read the diff
+against each document's prose before committing it.
 """
 from __future__ import annotations
 
@@ -23,6 +37,7 @@ import os
 import re
 import subprocess
 import sys
+import textwrap
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -39,6 +54,9 @@ DOC_NAME = re.compile(r"^(MK\d{3})-([a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
 FENCE = re.compile(r"^```(\S*)[ \t]*(.*?)[ \t]*$")
 REQUIRED_SECTIONS = ("## What it detects", "## Why it matters", "## Example", "## Fix", "## Not flagged")
 EXECUTED_TAGS = ("failing", "fixed", "failing-source", "fixed-source")
+EXPECTED_FENCE = "```text expected"
+UPDATE_ENV = "UPDATE_RULE_DOCS"
+HOW_TO_UPDATE = f"{UPDATE_ENV}=1 python -m pytest tests/test_rule_docs.py"
 
 # (code, block index) -> why the case is expected to fail because of a known masklint analysis bug.
 # strict=True: when the analysis is fixed the case XPASSes, which fails the run until the entry is removed.
@@ -46,6 +64,8 @@ KNOWN_ANALYSIS_BUGS: dict[tuple[str, int], str] = {}
 
 # block id -> findings (JSON dicts) of the runtime probe, for the MK3xx documents
 PROBED: dict[str, list] = {}
+# block id -> the expectation written by this session (UPDATE_RULE_DOCS=1)
+UPDATED: dict[str, str] = {}
 
 
 @dataclass(frozen=True)
@@ -57,6 +77,9 @@ class Block:
     line: int  # 1-based line of the opening fence
     source: str
     is_source: bool = False  # linted as a .py file instead of being run
+    end: int = 0  # 1-based line of the closing fence
+    expected: str | None = None  # body of the ``text expected`` block after a failing block
+    expected_line: int | None = None  # 1-based line of its opening fence
 
     @property
     def id(self) -> str:
@@ -67,11 +90,14 @@ def _doc_files() -> list[Path]:
     return sorted(RULES_DIR.glob("MK*.md")) if RULES_DIR.is_dir() else []
 
 
-def _blocks(path: Path) -> tuple[list[Block], list[tuple[int, str]]]:
-    """The executed blocks of one document, and every python fence (line, tag) found in it."""
+def _blocks(path: Path) -> tuple[list[Block], list[tuple[int, str]], list[int]]:
+    """The executed blocks of one document (each failing block with the ``text expected`` block that
+    follows it, blank lines apart), every python fence (line, tag) found in it, and the lines of the
+    expectation blocks that follow no failing block."""
     code = path.name.split("-", 1)[0]
     lines = path.read_text(encoding="utf-8").splitlines()
-    blocks, fences = [], []
+    blocks, fences, stray = [], [], []
+    last_end = -1  # 0-based line of the closing fence of the last executed block
     i = 0
     while i < len(lines):
         m = FENCE.match(lines[i])
@@ -86,13 +112,22 @@ def _blocks(path: Path) -> tuple[list[Block], list[tuple[int, str]]]:
             body.append(lines[i])
             i += 1
         i += 1  # closing fence
+        if lines[start].rstrip() == EXPECTED_FENCE:
+            prev = blocks[-1] if blocks else None
+            follows = prev is not None and last_end >= 0 and all(not ln.strip() for ln in lines[last_end + 1:start])
+            if follows and prev.kind == "failing" and prev.expected is None:
+                blocks[-1] = Block(**{**prev.__dict__, "expected": "\n".join(body), "expected_line": start + 1})
+            else:
+                stray.append(start + 1)
+            continue
         if lang != "python":
             continue
         fences.append((start + 1, tag))
         if tag in EXECUTED_TAGS:
             blocks.append(Block(path.name, code, len(blocks), tag.split("-")[0], start + 1,
-                                "\n".join(body) + "\n", tag.endswith("-source")))
-    return blocks, fences
+                                "\n".join(body) + "\n", tag.endswith("-source"), end=i))
+            last_end = i - 1
+    return blocks, fences, stray
 
 
 def _all_blocks() -> list[Block]:
@@ -142,11 +177,17 @@ def test_doc_header_and_layout(path: Path):
     assert sev == [f"**Severity:** {r.severity}"], f"{path.name}: severity line must be '**Severity:** {r.severity}'"
     for sec in REQUIRED_SECTIONS:
         assert sec in lines, f"{path.name}: missing section '{sec}'"
-    blocks, fences = _blocks(path)
+    blocks, fences, stray = _blocks(path)
     bad = [(ln, tag) for ln, tag in fences if tag not in ("",) + EXECUTED_TAGS]
     assert not bad, f"{path.name}: unknown python block tags (line, tag): {bad}"
     kinds = {b.kind for b in blocks}
     assert kinds == {"failing", "fixed"}, f"{path.name}: needs at least one 'python failing' and one 'python fixed' block"
+    assert not stray, (f"{path.name}: '{EXPECTED_FENCE}' blocks that follow no failing block (lines {stray}); "
+                       f"an expectation goes right after its failing block")
+    missing = [b.line for b in blocks if b.kind == "failing" and b.expected is None]
+    assert not missing, (f"{path.name}: failing blocks without an expectation (lines {missing}): each needs a "
+                         f"'{EXPECTED_FENCE}' block right after it; generate them with `{HOW_TO_UPDATE}` and "
+                         f"check them against the document")
 
 
 # -- the examples ----------------------------------------------------------------------------------
@@ -165,6 +206,9 @@ def _build_and_save(block: Block, out_dir: Path) -> tuple[Path | None, str | Non
     import keras
 
     ns = {"__name__": f"rule_doc_{block.code}_{block.index}"}
+    # fresh layer names per block ('lstm', not 'lstm_13'): the expectations name layers as the block
+    # alone would, whatever the blocks before it built
+    keras.backend.clear_session(free_memory=False)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -213,7 +257,85 @@ def linted_blocks(tmp_path_factory) -> dict[str, Linted]:
     with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
         for bid, res in zip(saved, pool.map(_lint, saved.values())):
             results[bid] = res
+    if os.environ.get(UPDATE_ENV):
+        _update_docs(results)
     return results
+
+
+# -- the expectations ------------------------------------------------------------------------------
+
+WRAP = 100
+
+
+def _render(block: Block, findings: list) -> str:
+    """The expectation of a failing block: its findings of the document's code (see the module doc)."""
+    out = []
+    for f in findings:
+        if f["code"] != block.code:
+            continue
+        where = f" line={f.get('line')}" if block.is_source else ""
+        out.append(f"{f['code']}{where} layer={f.get('layer') or '-'} consumer={f.get('consumer') or '-'}")
+        out.extend(_wrap(f"fix: {f.get('fix') or '-'}"))
+    return "\n".join(out)
+
+
+def _wrap(text: str) -> list[str]:
+    """``text`` in lines of at most WRAP characters, continuation lines indented; never broken inside
+    ``[...]`` or backticks (code such as ``mask[:, None, :]`` stays on one line)."""
+    kept, depth, tick = [], 0, False
+    for ch in text:
+        depth += (ch == "[") - (ch == "]")
+        tick ^= ch == "`"
+        kept.append("\0" if ch == " " and (depth > 0 or tick) else ch)
+    lines = textwrap.wrap("".join(kept), WRAP, subsequent_indent="     ", break_long_words=False,
+                          break_on_hyphens=False)
+    return [ln.replace("\0", " ") for ln in lines]
+
+
+def _entries(text: str) -> list[str]:
+    """An expectation as comparable entries: one line per finding line, continuation lines joined and
+    whitespace collapsed."""
+    out: list[str] = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        if line[:1].isspace() and out:
+            out[-1] += " " + line.strip()
+        else:
+            out.append(line.strip())
+    return [" ".join(e.split()) for e in out]
+
+
+def _update_docs(results: dict) -> None:
+    """UPDATE_RULE_DOCS=1: write every failing block's expectation from what masklint outputs now
+    (inserted after the block, or replacing the one there). Blocks that error or get no finding of
+    their code are left as they are: their test case fails and says why."""
+    by_doc: dict[str, list[tuple[Block, str]]] = {}
+    for b in BLOCKS:
+        res = results.get(b.id)
+        if b.kind != "failing" or res is None or res.error is not None:
+            continue
+        findings = res.findings + PROBED.get(b.id, [])
+        if not any(f["code"] == b.code for f in findings):
+            continue
+        text = _render(b, findings)
+        UPDATED[b.id] = text
+        if b.expected != text:
+            by_doc.setdefault(b.doc, []).append((b, text))
+    for doc, changes in by_doc.items():
+        path = RULES_DIR / doc
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for b, text in sorted(changes, key=lambda c: -c[0].line):  # bottom up: earlier line numbers hold
+            new = [EXPECTED_FENCE, *text.splitlines(), "```"]
+            if b.expected_line is None:
+                lines[b.end:b.end] = ["", *new]
+            else:
+                start = b.expected_line - 1
+                stop = start + 1
+                while lines[stop].rstrip() != "```":
+                    stop += 1
+                lines[start:stop + 1] = new
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def _describe(findings: list) -> str:
@@ -234,6 +356,14 @@ def test_doc_example(block: Block, linted_blocks):
     codes = [f["code"] for f in res.findings]
     if block.kind == "failing":
         assert block.code in codes, f"{where}: expected a {block.code} finding, got:\n{_describe(res.findings)}"
+        expected = UPDATED.get(block.id, block.expected)
+        assert expected is not None, (f"{where}: no '{EXPECTED_FENCE}' block after it; generate it with "
+                                      f"`{HOW_TO_UPDATE}` and check it against the document")
+        got = _render(block, res.findings)
+        assert _entries(got) == _entries(expected), (
+            f"{where}: the findings differ from the expectation at line {block.expected_line}"
+            f" (to accept them: `{HOW_TO_UPDATE}`, then read the diff)\n"
+            f"expected:\n{textwrap.indent(expected, '  ')}\ngot:\n{textwrap.indent(got, '  ')}")
     else:
         assert block.code not in codes, f"{where}: the fixed example still gets {block.code}:\n{_describe(res.findings)}"
         loud = [f for f in res.findings if f["severity"] in ("error", "warning")]
