@@ -38,6 +38,8 @@ class MaskingAfterEmbedding(Record):
     def fix(self) -> str:
         src = self.src_layer
         if src is not None and src.class_name in _EMBEDDINGS:
+            if src.config.get("mask_zero") is True:  # its mask is the right one: Masking only replaces it
+                return f"remove {q(self.culprit.path)}: {q(src.path)} already masks the padding (mask_zero=True)"
             return f"remove {q(self.culprit.path)} and pass mask_zero=True to {q(src.path)}"
         return f"remove {q(self.culprit.path)}; put Masking on the raw input (or use Embedding(mask_zero=True))"
 

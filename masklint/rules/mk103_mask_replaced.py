@@ -34,6 +34,8 @@ class MaskReplaced(Record):
     def fix(self) -> str:
         name = q(self.culprit.path)
         if self.why == "before_embedding":
+            if self.replaces:  # the Embedding already has mask_zero=True: its mask is the right one
+                return f"remove {name}: {q(self.consumer)} already masks the padding (mask_zero=True)"
             return f"remove {name} and pass mask_zero=True to {q(self.consumer)}"
         return f"remove {name}, or make it the only mask producer"
 

@@ -40,7 +40,7 @@ class PaddingMixed(Record):
         return msg + (f"; {q(self.consumer)} is affected" if self.consumer and self.consumer != "loss" else "")
 
     def fix(self) -> str:
-        if self.op:
+        if self.op or self.culprit.class_name == "Lambda":  # a read of fixed positions, in an op or a Lambda
             return "use the RNN's return_sequences=False output (it is the last valid step), or a mask-aware pooling"
         if self.how:
             return "normalize over the feature axis (axis=-1)"
