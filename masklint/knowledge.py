@@ -487,11 +487,9 @@ def _getitem_time(key) -> bool | None:
 
 
 # --- Lambda functions: read as data, never unmarshalled or run --------------------------------
-#: marshalled ``co_code`` of ``lambda inputs, mask: mask`` (3.11/3.12, and <= 3.10): the identity mask.
-#: Matched as bytes: the code object is never unmarshalled.
-_IDENTITY_MASK_CODES = (b"\x06\x00\x00\x00\x97\x00\x7c\x01\x53\x00", b"\x04\x00\x00\x00\x7c\x01\x53\x00")
-#: ``lambda x: x``: returns its input tensor, so the runtime mask survives (Keras still warns)
-_IDENTITY_FN_CODES = (b"\x06\x00\x00\x00\x97\x00\x7c\x00\x53\x00", b"\x04\x00\x00\x00\x7c\x00\x53\x00")
+# Keras stores a Lambda's function as base64(marshal.dumps(fn.__code__)). masklint reads those bytes
+# with its own bounded reader (masklint.lambda_code), which looks only at the code object's fields:
+# its argument names and its bytecode -- not at the file name, docstring or constants it carries.
 
 
 def lambda_code_bytes(fn) -> bytes | None:
@@ -511,25 +509,38 @@ def lambda_code_bytes(fn) -> bytes | None:
         return None
 
 
+def lambda_code(fn):
+    """The :class:`~masklint.lambda_code.CodeRecord` of a serialized Lambda function; None if unreadable."""
+    from masklint.lambda_code import read_code
+
+    raw = lambda_code_bytes(fn)
+    return None if raw is None else read_code(raw)
+
+
 def lambda_mentions_mask(fn) -> bool | None:
-    """Whether a serialized Lambda function has a name ``mask`` (a mask argument); None if unreadable."""
-    raw = lambda_code_bytes(fn)
-    return None if raw is None else (b"mask" in raw)
+    """Whether a serialized Lambda function takes the mask: Keras passes ``mask=`` only when
+    ``inspect.getfullargspec(fn).args`` -- the positional parameters -- has a ``mask``
+    (a keyword-only ``mask`` or one in ``**kwargs`` gets nothing). None if unreadable."""
+    rec = lambda_code(fn)
+    return None if rec is None else "mask" in rec.positional_names
 
 
-def _has_code(fn, codes) -> bool:
-    raw = lambda_code_bytes(fn)
-    return raw is not None and any(t + c in raw for c in codes for t in (b"\x73", b"\xf3"))
+def _returns_argument(fn, index: int) -> bool:
+    from masklint.lambda_code import returned_argument
+
+    rec = lambda_code(fn)
+    return rec is not None and rec.argcount > index and returned_argument(rec) == index
 
 
 def is_identity_fn(fn) -> bool:
     """``Lambda(lambda x: x)``: the output is the input tensor itself."""
-    return _has_code(fn, _IDENTITY_FN_CODES)
+    return _returns_argument(fn, 0)
 
 
 def is_identity_mask_fn(fn) -> bool:
-    """``mask=lambda inputs, mask: mask``: the mask passes unchanged, whatever the function does."""
-    return _has_code(fn, _IDENTITY_MASK_CODES)
+    """``mask=lambda inputs, mask: mask``: the mask passes unchanged, whatever the function does.
+    Keras calls the mask function as ``fn(inputs, mask)``, so it returns its second argument."""
+    return _returns_argument(fn, 1)
 
 
 def cudnn_eligible(class_name: str, config: dict) -> bool | None:
