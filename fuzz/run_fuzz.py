@@ -166,7 +166,7 @@ def marshal_seeds() -> list[bytes]:
 
 def lambda_input(seeds: Seeds, rnd: random.Random) -> tuple[str, bytes]:
     """A real model config with a Lambda layer whose function (and sometimes ``mask``) is mutated
-    marshal bytes: the target is masklint's code-object reader (masklint/lambda_code.py), which must
+    marshal bytes: the target is masklint's code-object reader (masklint/knowledge/lambda_code.py), which must
     read them as data -- a record or nothing, no exception, no hang."""
     import codecs
     import copy

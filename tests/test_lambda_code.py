@@ -1,4 +1,4 @@
-"""masklint.lambda_code: Keras Lambda functions (marshalled code objects) read as data.
+"""masklint.knowledge.lambda_code: Keras Lambda functions (marshalled code objects) read as data.
 
 The reader is checked against real ``marshal.dumps`` output: of this interpreter (the test makes
 the bytes itself), and of CPython 3.7-3.13 (``tests/fixtures/lambda_code/py3.*.json``, written by
@@ -24,8 +24,8 @@ from hypothesis import strategies as st
 
 from conftest import HERE, run_cli
 from masklint import knowledge as K
-from masklint import lambda_code as LC
-from masklint.lambda_code import CodeRecord, read_code, returned_argument
+from masklint.knowledge import lambda_code as LC
+from masklint.knowledge.lambda_code import CodeRecord, read_code, returned_argument
 
 FIXTURES = os.path.join(HERE, "fixtures", "lambda_code")
 _spec = importlib.util.spec_from_file_location("make_fixtures", os.path.join(FIXTURES, "make_fixtures.py"))

@@ -1,7 +1,7 @@
 """Keras Lambda functions: read as data, never unmarshalled or run.
 
 Keras stores a Lambda's function as base64(marshal.dumps(fn.__code__)). masklint reads those bytes
-with its own bounded reader (masklint.lambda_code), which looks only at the code object's fields:
+with its own bounded reader (masklint.knowledge.lambda_code), which looks only at the code object's fields:
 its argument names and its bytecode -- not at the file name, docstring or constants it carries.
 """
 from __future__ import annotations
@@ -25,8 +25,8 @@ def lambda_code_bytes(fn) -> bytes | None:
 
 
 def lambda_code(fn):
-    """The :class:`~masklint.lambda_code.CodeRecord` of a serialized Lambda function; None if unreadable."""
-    from masklint.lambda_code import read_code
+    """The :class:`~masklint.knowledge.lambda_code.CodeRecord` of a serialized Lambda function; None if unreadable."""
+    from .lambda_code import read_code
 
     raw = lambda_code_bytes(fn)
     return None if raw is None else read_code(raw)
@@ -41,7 +41,7 @@ def lambda_mentions_mask(fn) -> bool | None:
 
 
 def _returns_argument(fn, index: int) -> bool:
-    from masklint.lambda_code import returned_argument
+    from .lambda_code import returned_argument
 
     rec = lambda_code(fn)
     return rec is not None and rec.argcount > index and returned_argument(rec) == index
