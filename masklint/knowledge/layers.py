@@ -31,7 +31,8 @@ that still appear in legacy ``.h5`` files) to a :class:`Spec`:
 
 ``call_mask``  whether ``call()`` takes a ``mask`` argument (Keras then records and replays the mask).
 
-``consumer``  a layer that needs the mask to ignore padding (MK101/MK104 report where it is missing).
+``consumer``  a layer that needs the mask to ignore padding (the missing-mask and mask-dropped rules report
+    where it is missing).
 
 Behaviour that depends on arguments (``return_sequences``, ``mask_zero``, Lambda ``mask=``, merge axis,
 Conv kernel sizes, normalization axes, Bidirectional ``merge_mode``) is resolved by
@@ -236,7 +237,8 @@ BEHAVIOUR_ARGS = frozenset({
     "size",
 })
 
-#: Layers that need a mask to ignore padding (MK101 names them; all have ``consumer=True`` above).
+#: Layers that need a mask to ignore padding (the missing-mask rule names them; all have ``consumer=True``
+#: above).
 RNN_CLASSES = {"LSTM", "GRU", "SimpleRNN", "RNN", "CuDNNLSTM", "CuDNNGRU"}
 CONVLSTM_CLASSES = {"ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"}
 ATTENTION_CLASSES = {"Attention", "AdditiveAttention", "MultiHeadAttention", "GroupedQueryAttention",

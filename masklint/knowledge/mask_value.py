@@ -5,7 +5,8 @@ import math
 
 
 def bad_mask_value(value, input_dtype: str | None) -> str | None:
-    """Why a Masking ``mask_value`` can never match or breaks the arithmetic (MK106), else None."""
+    """Why a Masking ``mask_value`` can never match or breaks the arithmetic (the bad-mask-value rule),
+    else None."""
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, (int, float)):
