@@ -21,8 +21,9 @@ Workers are forked processes (``--jobs``, default: all cores) with an address-sp
 (``--mem-limit``, default 4 GiB), so a crash, hang or memory blow-up is recorded and the run goes on.
 Seeds: the repository's saved models (``examples/models``, ``tests/fixtures/keras2``), the models of
 ``tests/models.py`` saved by Keras once into ``fuzz/.seeds/`` (skipped without Keras, or with
-``--no-build-seeds``), the example scripts, and 300 generated model scripts
-(``bench/source_corpus/make_corpus.py``).
+``--no-build-seeds``), the example scripts, 300 generated model scripts
+(``bench/source_corpus/make_corpus.py``), and the marshalled Lambda functions of CPython 3.7-3.13 in
+``tests/fixtures/lambda_code`` (the ``lambda`` family: mutated, in the Lambda layers of real configs).
 """
 from __future__ import annotations
 
@@ -51,7 +52,7 @@ sys.path.insert(0, str(HERE))
 import mutators as M  # noqa: E402
 
 # family -> weight (per cent of the inputs)
-FAMILIES = {"config": 34, "json_text": 10, "zip": 10, "h5": 8, "bytes": 5, "py": 30, "py_patho": 3}
+FAMILIES = {"config": 31, "json_text": 10, "zip": 10, "h5": 8, "bytes": 5, "py": 30, "py_patho": 3, "lambda": 3}
 
 
 # --------------------------------------------------------------------------------------------------
@@ -149,6 +150,54 @@ class Seeds:
 # Generation (deterministic per index)
 # --------------------------------------------------------------------------------------------------
 
+_MARSHAL_SEEDS: list[bytes] = []
+
+
+def marshal_seeds() -> list[bytes]:
+    """Real ``marshal.dumps(fn.__code__)`` bytes of CPython 3.7-3.13 (tests/fixtures/lambda_code)."""
+    if not _MARSHAL_SEEDS:
+        import base64
+
+        for p in sorted(glob.glob(str(ROOT / "tests" / "fixtures" / "lambda_code" / "py3.*.json"))):
+            doc = json.loads(Path(p).read_text(encoding="utf-8"))
+            _MARSHAL_SEEDS.extend(base64.b64decode(s["marshal_b64"]) for s in doc["samples"])
+    return _MARSHAL_SEEDS
+
+
+def lambda_input(seeds: Seeds, rnd: random.Random) -> tuple[str, bytes]:
+    """A real model config with a Lambda layer whose function (and sometimes ``mask``) is mutated
+    marshal bytes: the target is masklint's code-object reader (masklint/knowledge/lambda_code.py), which must
+    read them as data -- a record or nothing, no exception, no hang."""
+    import codecs
+    import copy
+
+    def lambdas(cfg):
+        layers = (cfg.get("config") or {}).get("layers") if isinstance(cfg, dict) else None
+        return [e for e in layers or [] if isinstance(e, dict) and e.get("class_name") == "Lambda"
+                and isinstance(e.get("config"), dict)]
+
+    def fn_value():
+        r = rnd.random()
+        if r < 0.85:
+            raw = M.mutate_bytes(rnd.choice(marshal_seeds()), rnd, rnd.choice([1, 1, 2, 3, 6]))
+        elif r < 0.95:
+            raw = rnd.choice(marshal_seeds())
+        else:
+            raw = b"\xe3" + rnd.randbytes(rnd.randrange(200))
+        code = codecs.encode(raw, "base64").decode("ascii")
+        if rnd.random() < 0.5:  # Keras 3
+            return {"class_name": "__lambda__", "config": {"code": code, "defaults": None, "closure": None}}
+        return [code, None, None]  # Keras 2
+
+    with_lambda = [c for c in seeds.configs if lambdas(c)]
+    cfg = copy.deepcopy(rnd.choice(with_lambda or seeds.configs))
+    for lay in lambdas(cfg):
+        lay["config"]["function"] = fn_value()
+        if rnd.random() < 0.3:
+            lay["config"]["mask"] = fn_value()
+    return M.serialise_config(cfg, rnd)
+
+
 _FAMILY_TABLE = [f for f, w in FAMILIES.items() for _ in range(w)]
 
 
@@ -196,6 +245,8 @@ def generate(seeds: Seeds, seed: int, i: int, families=None) -> tuple[str, str, 
         text = rnd.choice(seeds.sources)
         data = M.mutate_source(text, rnd, rnd.choice([1, 1, 2, 3, 6, 12]))
         ext = ".py" if rnd.random() < 0.95 else ".pyi"
+    elif fam == "lambda":
+        ext, data = lambda_input(seeds, rnd)
     else:
         ext, data = ".py", M.pathological_source(rnd)
     return fam, ext, data

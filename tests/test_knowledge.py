@@ -1,4 +1,4 @@
-"""Check the Keras knowledge table (``masklint/knowledge.py``) against the installed Keras.
+"""Check the Keras knowledge table (``masklint/knowledge/layers.py``) against the installed Keras.
 
 The table is what the linter believes about every built-in layer. This module walks every layer class
 exported by the installed ``keras.layers`` and fails when the table misses one or disagrees with the live

@@ -31,16 +31,17 @@ that still appear in legacy ``.h5`` files) to a :class:`Spec`:
 
 ``call_mask``  whether ``call()`` takes a ``mask`` argument (Keras then records and replays the mask).
 
-``consumer``  a layer that needs the mask to ignore padding (MK101/MK104 report where it is missing).
+``consumer``  a layer that needs the mask to ignore padding (the missing-mask and mask-dropped rules report
+    where it is missing).
 
 Behaviour that depends on arguments (``return_sequences``, ``mask_zero``, Lambda ``mask=``, merge axis,
-Conv kernel sizes, normalization axes, Bidirectional ``merge_mode``) is resolved by :func:`resolve`.
+Conv kernel sizes, normalization axes, Bidirectional ``merge_mode``) is resolved by
+:func:`~masklint.knowledge.behaviour.resolve`.
 ``tests/test_knowledge.py`` checks this table against every layer class exported by the installed Keras.
 """
 from __future__ import annotations
 
-import math
-from ._record import record
+from .._record import record
 
 
 @record
@@ -236,7 +237,8 @@ BEHAVIOUR_ARGS = frozenset({
     "size",
 })
 
-#: Layers that need a mask to ignore padding (MK101 names them; all have ``consumer=True`` above).
+#: Layers that need a mask to ignore padding (the missing-mask rule names them; all have ``consumer=True``
+#: above).
 RNN_CLASSES = {"LSTM", "GRU", "SimpleRNN", "RNN", "CuDNNLSTM", "CuDNNGRU"}
 CONVLSTM_CLASSES = {"ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"}
 ATTENTION_CLASSES = {"Attention", "AdditiveAttention", "MultiHeadAttention", "GroupedQueryAttention",
@@ -248,38 +250,6 @@ CLEARS_INPUT_MASKS = {"MultiHeadAttention", "GroupedQueryAttention", "GroupQuery
 ZERO_ACTIVATIONS = {"linear", None, "relu", "tanh", "elu", "selu", "gelu", "silu", "swish", "leaky_relu",
                     "relu6", "mish", "hard_silu", "hard_swish", "softsign", "celu", "glu", "log_sigmoid_zero",
                     "tanh_shrink", "hard_tanh", "soft_shrink", "hard_shrink", "squareplus_zero", "sparse_plus_zero"}
-
-# --- keras.ops pseudo-layers (module keras.src.ops.*): every op drops the mask silently ----------
-#: ops that reduce over an axis (mix time steps when the axis covers axis 1 or is None)
-OP_REDUCE = {"Mean", "Sum", "Max", "Min", "Prod", "Std", "Var", "Argmax", "Argmin", "Logsumexp", "Median",
-             "Any", "All", "Amax", "Amin", "Cumsum", "Cumprod", "Sort", "Argsort", "Average", "Norm", "Quantile",
-             "Softmax", "LogSoftmax", "Top_k", "TopK", "Nanmean", "Nansum"}
-#: ops that read positions of the time axis
-OP_POSITIONAL = {"GetItem", "Slice", "Take", "TakeAlongAxis", "StridedSlice", "Flip", "Roll"}
-#: ops that rearrange or contract axes
-OP_RESHAPE = {"Reshape", "Transpose", "Swapaxes", "Moveaxis", "Ravel", "Squeeze", "Flatten"}
-OP_CONTRACT = {"Matmul", "Einsum", "Tensordot", "Dot", "Inner", "Outer", "Conv", "ConvTranspose", "DepthwiseConv",
-               "SeparableConv", "MaxPool", "AveragePool"}
-#: Keras 2 TFOpLambda functions that are positional reads
-TF_POSITIONAL = {"__operators__.getitem", "strided_slice", "gather", "slice", "reverse"}
-TF_REDUCE_PREFIX = ("math.reduce_", "reduce_")
-
-
-@record
-class Behaviour:
-    """What one layer (with its arguments) does; produced by :func:`resolve`."""
-
-    mask: str  # create / propagate / consume / drop / drop_silent / merge / concat / attention / td / error /
-    #            transparent / na / unknown
-    time: str
-    values: str
-    call_mask: bool
-    consumer: bool
-    mixes_time: bool | None  # None = unknown
-    return_sequences: bool = False
-    zero_output: bool = False  # masked steps of the output are exact zeros
-    return_state: bool = False
-    known: bool = True
 
 
 #: the mask kinds a user may declare for a custom layer (``known-mask-layers``, the live front end)
@@ -312,267 +282,3 @@ def canonical(class_name: str) -> str:
 
 def lookup(class_name: str) -> Spec | None:
     return LAYERS.get(canonical(class_name))
-
-
-def _int_tuple(v, n=1):
-    if isinstance(v, bool):
-        return None
-    if isinstance(v, int):
-        return (v,) * n
-    if isinstance(v, (list, tuple)) and v and all(isinstance(x, int) and not isinstance(x, bool) for x in v):
-        return tuple(v)
-    return None
-
-
-def _axis_covers_time(axis, rank: int | None) -> bool | None:
-    """Does a reduction/normalization ``axis`` include the time axis (1)?"""
-    if axis is None:
-        return True
-    axes = _int_tuple(axis)
-    if axes is None:
-        return None
-    for a in axes:
-        if a == 1:
-            return True
-        if a < 0 and rank is not None and rank + a == 1:
-            return True
-        if a < 0 and rank is None and a != -1:
-            return None
-    return False
-
-
-def resolve(class_name: str, config: dict, rank: int | None = None, spec: Spec | None = None) -> Behaviour:
-    """The behaviour of one layer given its config and (if known) its input rank.
-
-    ``spec`` overrides the table (custom layers taught by configuration or by a live model).
-    """
-    if spec is None:
-        spec = lookup(class_name)
-    if spec is None:
-        return Behaviour("unknown", "other", "learned", False, False, None, known=False)
-    b = Behaviour(spec.mask, spec.time, spec.values, spec.call_mask, spec.consumer, None)
-    cfg = config if isinstance(config, dict) else {}
-    name = canonical(class_name)
-    t = spec.time
-    if t == "step":
-        b.mixes_time = False
-    elif t == "conv":
-        ks = _int_tuple(cfg.get("kernel_size"), 1)
-        st = _int_tuple(cfg.get("strides", 1), 1)
-        b.mixes_time = None if ks is None else (ks[0] > 1 or (st is not None and st[0] > 1))
-        if cfg.get("padding") == "causal" and st is not None and st[0] == 1:
-            b.mixes_time = False  # a valid step only sees earlier steps: right padding cannot leak in
-    elif t == "pool":
-        ps = _int_tuple(cfg.get("pool_size"), 1)
-        st = _int_tuple(cfg.get("strides") if cfg.get("strides") is not None else cfg.get("pool_size"), 1)
-        b.mixes_time = None if ps is None else (ps[0] > 1 or (st is not None and st[0] > 1))
-    elif t in ("gpool", "encode"):
-        b.mixes_time = True
-    elif t == "flatten":
-        b.mixes_time = None if rank is None else rank >= 3
-    elif t == "norm":
-        axis = cfg.get("axis", -1)
-        if name == "GroupNormalization":
-            b.mixes_time = False if cfg.get("axis", -1) in (-1, None) and rank == 3 else None
-        else:
-            b.mixes_time = _axis_covers_time(axis, rank)
-    elif t in ("resize", "embed", "rnn"):
-        b.mixes_time = False
-    elif t == "einsum":
-        b.mixes_time = _einsum_mixes(cfg.get("equation"))
-    elif t in ("reshape", "permute", "repeat"):
-        b.mixes_time = None  # decided with shapes by the flow analysis
-    else:
-        b.mixes_time = None
-
-    if name in ("Embedding", "ReversibleEmbedding"):
-        if not cfg.get("mask_zero"):
-            b.mask = "drop"
-    elif name == "Lambda":
-        b.mask = "propagate" if cfg.get("mask") is not None else "drop"
-        if b.mask == "drop" and is_identity_fn(cfg.get("function")):
-            b.mask, b.values, b.mixes_time = "transparent", "keep", False
-    elif name == "Activation":
-        act = cfg.get("activation")
-        if act is not None and not isinstance(act, str):  # a custom function, serialised as a dict
-            b.values = "unknown"
-        else:
-            b.values = "zero" if (act in ZERO_ACTIVATIONS or act is None) else "learned"
-            if act in ("softmax", "log_softmax"):
-                b.values = "learned"
-    elif name == "Rescaling":
-        b.values = "zero" if not cfg.get("offset") else "keep"
-    elif name == "Dense":
-        act = cfg.get("activation")
-        if cfg.get("use_bias") is False and act is not None and not isinstance(act, str):
-            b.values = "unknown"  # a custom activation: whether it keeps zeros is unknown
-        else:
-            b.values = "zero" if cfg.get("use_bias") is False and act in ZERO_ACTIVATIONS else "learned"
-    elif spec.mask == "rnn":
-        inner = cfg
-        if name == "Bidirectional":
-            inner = cfg.get("layer").get("config") if isinstance(cfg.get("layer"), dict) else None
-            inner = inner if isinstance(inner, dict) else {}
-        rs = bool(inner.get("return_sequences", False))
-        b.return_sequences = rs
-        b.return_state = bool(inner.get("return_state", False))
-        b.mask = "propagate" if rs else "consume"
-        b.zero_output = rs and (bool(inner.get("zero_output_for_mask")) or name == "Bidirectional")
-        b.mixes_time = False
-    return b
-
-
-def _einsum_mixes(eq) -> bool | None:
-    """EinsumDense mixes time if the input's axis-1 letter does not survive at output position 1."""
-    if not isinstance(eq, str) or "->" not in eq or "," not in eq:
-        return None
-    lhs, out = eq.replace(" ", "").split("->", 1)
-    inp, kernel = lhs.split(",", 1)
-    if "." in inp or len(inp) < 2 or len(out) < 2:
-        return None
-    t = inp[1]
-    return not (out[1] == t and t not in kernel)
-
-
-def op_mixes_time(class_name: str, config: dict, consts: list, kwargs: dict, rank: int | None) -> tuple[bool | None, str]:
-    """For a keras.ops pseudo-layer (or tf.keras TFOpLambda): (mixes time?, how)."""
-    cfg = config if isinstance(config, dict) else {}
-    if class_name in ("TFOpLambda", "SlicingOpLambda"):
-        fn = str(cfg.get("function", ""))
-        if fn in TF_POSITIONAL or fn.endswith("getitem"):
-            return _getitem_time(kwargs.get("slice_spec")), "positional"
-        if fn.startswith(TF_REDUCE_PREFIX):
-            return _axis_covers_time(kwargs.get("axis", cfg.get("axis")), rank), "reduce"
-        if fn in ("reshape", "transpose", "compat.v1.transpose", "linalg.matmul", "matmul", "einsum"):
-            return None, "reshape"
-        return False, "elementwise"
-    if class_name in OP_REDUCE:
-        axis = cfg.get("axis", kwargs.get("axis", "__missing__"))
-        if axis == "__missing__":
-            axis = consts[0] if consts else None
-        return _axis_covers_time(axis, rank), "reduce"
-    if class_name in OP_POSITIONAL:
-        if class_name == "GetItem":
-            return _getitem_time(consts[0] if consts else None), "positional"
-        return None, "positional"
-    if class_name in OP_RESHAPE or class_name in OP_CONTRACT:
-        return None, "reshape"
-    return False, "elementwise"
-
-
-def _is_ellipsis(k) -> bool:
-    return k == "..." or (isinstance(k, dict) and k.get("class_name") == "__ellipsis__")
-
-
-def _getitem_time(key) -> bool | None:
-    """Does ``x[key]`` pick or shift positions along axis 1?"""
-    if key is None:
-        return None
-    items = key if isinstance(key, list) else [key]
-    if items and _is_ellipsis(items[0]):
-        return False if len(items) <= 2 else None  # x[..., k] indexes the last axis only
-    if len(items) < 2:
-        return False
-    k = items[1]
-    if _is_ellipsis(k):
-        return False
-    if isinstance(k, dict) and k.get("class_name") == "__slice__":
-        c = k.get("config", {}) or {}
-        return not (c.get("start") is None and c.get("stop") is None and c.get("step") in (None, 1))
-    if isinstance(k, int) and not isinstance(k, bool):
-        return True
-    if k is None:
-        return False
-    return None
-
-
-# --- Lambda functions: read as data, never unmarshalled or run --------------------------------
-#: marshalled ``co_code`` of ``lambda inputs, mask: mask`` (3.11/3.12, and <= 3.10): the identity mask.
-#: Matched as bytes: the code object is never unmarshalled.
-_IDENTITY_MASK_CODES = (b"\x06\x00\x00\x00\x97\x00\x7c\x01\x53\x00", b"\x04\x00\x00\x00\x7c\x01\x53\x00")
-#: ``lambda x: x``: returns its input tensor, so the runtime mask survives (Keras still warns)
-_IDENTITY_FN_CODES = (b"\x06\x00\x00\x00\x97\x00\x7c\x00\x53\x00", b"\x04\x00\x00\x00\x7c\x00\x53\x00")
-
-
-def lambda_code_bytes(fn) -> bytes | None:
-    """The base64-decoded marshal bytes of a serialized ``__lambda__`` (or Keras 2 list form)."""
-    code = None
-    if isinstance(fn, dict) and fn.get("class_name") == "__lambda__" and isinstance(fn.get("config"), dict):
-        code = fn["config"].get("code")
-    elif isinstance(fn, list) and fn and isinstance(fn[0], str):
-        code = fn[0]
-    if not isinstance(code, str) or len(code) > 1 << 20:
-        return None
-    import binascii
-
-    try:
-        return binascii.a2b_base64(code)
-    except (ValueError, TypeError, binascii.Error):
-        return None
-
-
-def lambda_mentions_mask(fn) -> bool | None:
-    """Whether a serialized Lambda function has a name ``mask`` (a mask argument); None if unreadable."""
-    raw = lambda_code_bytes(fn)
-    return None if raw is None else (b"mask" in raw)
-
-
-def _has_code(fn, codes) -> bool:
-    raw = lambda_code_bytes(fn)
-    return raw is not None and any(t + c in raw for c in codes for t in (b"\x73", b"\xf3"))
-
-
-def is_identity_fn(fn) -> bool:
-    """``Lambda(lambda x: x)``: the output is the input tensor itself."""
-    return _has_code(fn, _IDENTITY_FN_CODES)
-
-
-def is_identity_mask_fn(fn) -> bool:
-    """``mask=lambda inputs, mask: mask``: the mask passes unchanged, whatever the function does."""
-    return _has_code(fn, _IDENTITY_MASK_CODES)
-
-
-def cudnn_eligible(class_name: str, config: dict) -> bool | None:
-    """Would this LSTM/GRU (or Bidirectional of one) take the cuDNN path on a GPU (§6)? None: unknown."""
-    cfg = config if isinstance(config, dict) else {}
-    name = canonical(class_name)
-    if name == "Bidirectional":
-        inner = cfg.get("layer")
-        if not isinstance(inner, dict):
-            return None
-        return cudnn_eligible(inner.get("class_name", ""), inner.get("config", {}))
-    if name not in ("LSTM", "GRU"):
-        return False
-    checks = {"activation": "tanh", "recurrent_activation": "sigmoid", "use_bias": True, "unroll": False,
-              "recurrent_dropout": 0}
-    if name == "GRU":
-        checks["reset_after"] = True
-    for key, want in checks.items():
-        if key in cfg:
-            v = cfg[key]
-            if v is None:
-                return None  # written in code masklint could not resolve
-            if v != want:
-                return False
-    if "use_cudnn" in cfg:
-        if cfg["use_cudnn"] is None:
-            return None
-        if cfg["use_cudnn"] is False:
-            return False
-    return True
-
-
-def bad_mask_value(value, input_dtype: str | None) -> str | None:
-    """Why a Masking ``mask_value`` can never match or breaks the arithmetic (MK106), else None."""
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, (int, float)):
-        if isinstance(value, float) and math.isnan(value):
-            return "NaN never equals anything (NaN != NaN), so no step is ever masked"
-        if isinstance(value, float) and math.isinf(value) or abs(value) >= 1e18:
-            return (f"{value!r} is so large that float32 products overflow: masked losses become "
-                    "inf * 0 = NaN")
-        if isinstance(value, float) and not value.is_integer() and input_dtype and (
-                input_dtype.startswith("int") or input_dtype.startswith("uint")):
-            return f"the input is {input_dtype}, so the fractional value {value!r} can never match"
-    return None
