@@ -50,8 +50,7 @@ def _release(layers) -> None:
     """Drop the IR's links into the libcst tree: the IR is cyclic (tensors <-> nodes), so without this
     the whole tree waits for the cyclic GC, which costs more than the parse on big runs."""
     for lay in layers:
-        lay.__dict__.pop("cst", None)
-        lay.__dict__.pop("source_lambda", None)
+        lay.cst = lay.source_lambda = None
 
 
 def lint_source_text(raw: bytes, path: str, known: dict | None = None) -> list[Finding]:
