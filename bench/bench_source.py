@@ -209,7 +209,7 @@ def _set_stats(files: list[Path]) -> dict:
         raw = f.read_bytes()
         n_bytes += len(raw)
         n_lines += raw.count(b"\n")
-        if b"keras" in raw or b"tensorflow" in raw:  # masklint's pre-filter (source_frontend.mentions_keras)
+        if b"keras" in raw or b"tensorflow" in raw:  # masklint's pre-filter (frontends.source.mentions_keras)
             mentions += 1
     return {"files": len(files), "bytes": n_bytes, "lines": n_lines, "mention_keras_or_tf": mentions}
 

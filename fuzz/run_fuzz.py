@@ -384,7 +384,7 @@ def run(args, log) -> dict:
     import masklint.runner  # noqa: F401 - imported before forking, so workers start warm
     import masklint.lint  # noqa: F401
     import masklint.source_lint  # noqa: F401
-    import masklint.source_frontend  # noqa: F401
+    import masklint.frontends.source  # noqa: F401
     import libcst  # noqa: F401
     import h5py  # noqa: F401
 

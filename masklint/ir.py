@@ -14,6 +14,9 @@ LAYER = "layer"  # a keras.layers layer (built-in or custom)
 OP = "op"  # a keras.ops pseudo-layer (module keras.src.ops.*) or a tf.keras TFOpLambda
 INPUT = "input"  # an InputLayer, or the implicit input of a Sequential
 MODEL = "model"  # a nested Sequential/Functional model
+#: a pseudo-layer for a call that prepares data (``pad_sequences``, ``np.pad``, ``padded_batch``...): the
+#: origin of a :class:`PaddingFact`, for locations (set by the source front end, ``frontends/source``)
+DATA = "data"
 
 
 @record
@@ -31,6 +34,11 @@ class Layer:
     # where the layer is built in source code (filled by the source front end)
     line: int | None = None
     column: int | None = None
+    # set by the source front end (``frontends/source``) and dropped once a file is linted: the libcst
+    # ``Call`` node that builds the layer (for positions and ``--fix``), and for a
+    # ``Lambda(lambda t: ...)`` without ``mask=`` its libcst ``Lambda`` (followed as ops on its input)
+    cst: object = None
+    source_lambda: object = None
 
     @property
     def is_builtin(self) -> bool:

@@ -5,9 +5,9 @@ fuzzing showed can spin or crash on a damaged or hostile file:
 
 * the HDF5 library reading an ``.h5`` model's config (``h5read.py``: a flipped byte in a global heap
   made it loop forever);
-* libcst's native parser on source that CPython's own parser rejects (``source_frontend``: a 20 KB
-  line of ``a + a + ...`` with a syntax error at its end takes minutes; long ``and`` chains overflow
-  its stack).
+* libcst's native parser on source that CPython's own parser rejects
+  (``frontends/source/parse_guard.py``: a 20 KB line of ``a + a + ...`` with a syntax error at its end
+  takes minutes; long ``and`` chains overflow its stack).
 
 A *task* is a function ``bytes -> bytes`` in this package, named in :data:`TASKS`; it raises
 :class:`LintError` for a one-line failure. :func:`run_task` runs it:
@@ -44,7 +44,7 @@ START_TIMEOUT = 60
 #: task name -> "module:function" (imported in the child, on first use)
 TASKS = {
     "h5": "masklint.h5read:h5_task",
-    "parse": "masklint.source_frontend:parse_task",
+    "parse": "masklint.frontends.source.parse_guard:parse_task",
 }
 
 _ANSWER = struct.Struct("<cII")  # status (b"o" ok, b"e" error), len(message), len(body)

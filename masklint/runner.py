@@ -213,7 +213,7 @@ def _skippable(p: str) -> bool:
             raw = fh.read(64 * 1024 * 1024)
     except OSError:
         return False  # let the worker report it
-    from .source_frontend import mentions_keras
+    from .frontends.source import mentions_keras
 
     return not mentions_keras(raw)
 

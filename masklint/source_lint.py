@@ -26,7 +26,7 @@ def read_source(path: str) -> bytes:
 
 def _analyse(raw: bytes, path: str, known: dict | None = None):
     """(text, module, layers, issues), or None when the file is skipped."""
-    from .source_frontend import extract, mentions_keras
+    from .frontends.source import extract, mentions_keras
 
     if not mentions_keras(raw):  # the pre-filter: most Python files never touch Keras
         return None
@@ -50,8 +50,7 @@ def _release(layers) -> None:
     """Drop the IR's links into the libcst tree: the IR is cyclic (tensors <-> nodes), so without this
     the whole tree waits for the cyclic GC, which costs more than the parse on big runs."""
     for lay in layers:
-        lay.__dict__.pop("cst", None)
-        lay.__dict__.pop("source_lambda", None)
+        lay.cst = lay.source_lambda = None
 
 
 def lint_source_text(raw: bytes, path: str, known: dict | None = None) -> list[Finding]:
@@ -76,7 +75,7 @@ def _unused_noqa(text: str, lines: list[str], raw: list[Finding], path: str) -> 
 
 
 def _findings(res, path: str) -> list[Finding]:
-    from .source_frontend import resolve_positions
+    from .frontends.source import resolve_positions
 
     text, module, layers, issues = res
     if not issues:
@@ -121,7 +120,7 @@ def lint_source_file(path: str, known: dict | None = None) -> list[Finding]:
 def fix_source_text(raw: bytes, path: str) -> str | None:
     """The fixed text of a file, or None when nothing is fixable. Suppressed findings are not fixed."""
     from .fixes import apply, plan
-    from .source_frontend import resolve_positions
+    from .frontends.source import resolve_positions
 
     res = _analyse(raw, path)
     if res is None or not res[3]:

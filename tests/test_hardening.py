@@ -430,7 +430,7 @@ def test_source_lint_never_imports_the_linted_module(hostile):
 def test_50000_line_source(tmp_path):
     """50,000 lines: 2,000 helper functions of 25 lines, then a model with a mistake, reported at its
     line. (A module *body* of 50,000 statements exceeds the abstract interpreter's step budget,
-    source_frontend.MAX_STEPS, and its models are then skipped: bounded time, no finding.)"""
+    frontends.source.interpreter.MAX_STEPS, and its models are then skipped: bounded time, no finding.)"""
     p = tmp_path / "long.py"
     funcs = []
     for i in range(2000):
@@ -482,7 +482,7 @@ def test_deeply_nested_source(tmp_path, kind):
         "nested_sequential": "m = " + "keras.Sequential([" * 1500 + "layers.LSTM(2)" + "])" * 1500,
         "nots": "x = " + "not " * n + "x",
     }[kind]
-    # libcst crashes (SIGSEGV) or takes minutes on such input: source_frontend checks the nesting depth
+    # libcst crashes (SIGSEGV) or takes minutes on such input: frontends.source.parse_guard checks the nesting depth
     # with CPython's ast first (reproducers in fuzz/failures/)
     p = tmp_path / f"{kind}.py"
     p.write_text("import keras\nfrom keras import layers\n" + body + "\n")

@@ -461,7 +461,7 @@ def test_hand_built_vocabularies_and_float_truncation():
 
 
 @pytest.mark.parametrize("name", ["models.py", "test_source.py", "../examples/seed_ex1_masking_2d.py",
-                                  "../masklint/source_frontend.py"])
+                                  "../masklint/frontends/source/interpreter.py"])
 def test_fast_positions_equal_libcst_positions(name):
     """Positions come from CPython's ast (fast); they must equal libcst's PositionProvider exactly."""
     import os
@@ -470,7 +470,7 @@ def test_fast_positions_equal_libcst_positions(name):
     from libcst.metadata import MetadataWrapper, PositionProvider
 
     from masklint.ir import Layer
-    from masklint.source_frontend import _positions_from_ast
+    from masklint.frontends.source.positions import _positions_from_ast
 
     text = open(os.path.join(os.path.dirname(__file__), name), encoding="utf-8").read()
     text += '\nx = f"{len(\'é\')}" ; y = "é" + str(ord("é"))\n'  # non-ASCII columns, calls in f-strings
@@ -500,7 +500,7 @@ def test_fast_positions_equal_libcst_positions(name):
 def test_positions_where_field_order_differs_from_source_order():
     """Decorators, conditional expressions and positional-only defaults hold calls that libcst stores
     after (or before) their neighbours in source order; positions must still be exact."""
-    import masklint.source_frontend as sf
+    import masklint.frontends.source.positions as sf
 
     code = textwrap.dedent("""
         import functools

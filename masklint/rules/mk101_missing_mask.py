@@ -48,7 +48,7 @@ class MissingMask(Record):
         """node id -> edit: ``mask_zero=True`` on the Embedding call, when the padding is proven 0."""
         from ..ir import PaddingFact
 
-        node = getattr(self.culprit, "cst", None)
+        node = self.culprit.cst
         ev = self.evidence
         if node is None or self.culprit.class_name != "Embedding" or not isinstance(ev, PaddingFact) \
                 or ev.value not in (0, 0.0):

@@ -51,7 +51,7 @@ class MaskingAfterEmbedding(Record):
 
     def autofix(self) -> dict:
         """node id -> edit: ``mask_zero=True`` on the Embedding call, the Masking call removed."""
-        src, node = self.src_layer, getattr(self.culprit, "cst", None)
-        if node is None or src is None or src.class_name != "Embedding" or getattr(src, "cst", None) is None:
+        src, node = self.src_layer, self.culprit.cst
+        if node is None or src is None or src.class_name != "Embedding" or src.cst is None:
             return {}
         return {id(src.cst): ("kwarg", src.cst, "mask_zero", "True"), id(node): ("remove", node, None, None)}

@@ -49,7 +49,7 @@ class MaskValueMismatch(Record):
 
     def autofix(self) -> dict:
         """node id -> edit: the Masking's ``mask_value`` set to the padding value."""
-        node, pad = getattr(self.culprit, "cst", None), self.pad
+        node, pad = self.culprit.cst, self.pad
         if node is None or self.mask_zero or not isinstance(pad, (int, float)) or isinstance(pad, bool) or pad != pad:
             return {}
         return {id(node): ("kwarg", node, "mask_value", repr(float(pad)))}

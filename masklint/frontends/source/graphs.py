@@ -1,0 +1,75 @@
+"""The models found in source, as IR graphs: a ``Sequential`` (its layers in a chain behind an input,
+given or inferred) and a functional model (the nodes that reach its outputs, in dependency order)."""
+from __future__ import annotations
+
+from ...ir import INPUT, Graph, Layer, Node
+from .values import FuncModel, Seq
+
+
+def seq_graph(seq: Seq) -> Graph | None:
+    if not seq.layers or any(x is None for x in seq.layers):
+        return None
+    g = Graph(name="sequential", path="", kind="sequential")
+    if seq.input is not None:
+        inp_t = seq.input
+        inp_node = inp_t.node
+    else:
+        first = seq.layers[0].layer
+        c = first.config
+        shape = None
+        if isinstance(c.get("batch_input_shape"), (list, tuple)):
+            shape = tuple(c["batch_input_shape"])
+        elif isinstance(c.get("input_shape"), (list, tuple)):
+            shape = (None,) + tuple(c["input_shape"])
+        elif first.class_name == "Embedding" and "input_length" in c:
+            shape = (None, c["input_length"] if isinstance(c["input_length"], int) else None)
+        elif seq.build_shape is not None:
+            shape = seq.build_shape
+        elif seq.data_shape is not None:
+            shape = seq.data_shape
+        lay = Layer(name="input", path="input", class_name="InputLayer", kind=INPUT)
+        lay.cst = seq.cst
+        inp_node = Node(lay)
+        inp_t = inp_node.output(0)
+        inp_t.shape = shape if shape is None or all(x is None or isinstance(x, int) for x in shape) else None
+        inp_t.dtype = "int32" if first.class_name in ("Embedding",) else None
+    g.nodes.append(inp_node)
+    g.inputs.append(inp_t)
+    prev = inp_t
+    for obj in seq.layers:
+        n = Node(obj.layer, args=[prev])
+        g.nodes.append(n)
+        prev = n.output(0)
+    g.outputs.append(prev)
+    g.padding = list(seq.padding)
+    g.target_padding = list(seq.target_padding)
+    return g
+
+
+def func_graph(fm: FuncModel) -> Graph | None:
+    seen: dict[int, Node] = {}
+    order: list[Node] = []
+
+    def visit(n: Node, depth=0):
+        if id(n) in seen or depth > 5000:
+            return
+        seen[id(n)] = n
+        for t in n.args:
+            visit(t.node, depth + 1)
+        for ts in n.tensor_kwargs.values():
+            for t in ts:
+                visit(t.node, depth + 1)
+        order.append(n)
+
+    for t in fm.outputs:
+        visit(t.node)
+    if not order:
+        return None
+    g = Graph(name="model", path="", kind="functional", nodes=order, inputs=list(fm.inputs),
+              outputs=list(fm.outputs))
+    if len(fm.inputs) == 1:
+        g.padding = list(fm.padding)
+    if len(fm.outputs) == 1:
+        g.target_padding = list(fm.target_padding)
+    return g
+
