@@ -18,7 +18,7 @@ import models  # noqa: E402
 import runtime_models as rm  # noqa: E402
 from masklint.errors import LintError  # noqa: E402
 from masklint.lint import lint_model_file  # noqa: E402
-from masklint.runtime.live import analyse  # noqa: E402
+from masklint.frontends.live import analyse  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

@@ -1250,7 +1250,7 @@ def probe_report(model, *, label=None, pad_value=None, data=None, seed=0, tolera
         rep = p.go()
     if arrays is not None:
         if live is None:
-            from .live import analyse
+            from ..frontends.live import analyse
 
             try:
                 live = analyse(model, label, known)

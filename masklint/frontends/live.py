@@ -38,7 +38,7 @@ class LiveModel:
 
 
 def _keras():
-    from .loading import import_keras
+    from ..runtime.loading import import_keras
 
     return import_keras()
 

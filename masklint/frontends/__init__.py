@@ -1,0 +1,1 @@
+"""Front ends turn saved files, source code and live models into the IR."""
