@@ -23,7 +23,6 @@ import warnings
 
 from .._record import factory, record
 from ..errors import LintError
-from ..findings import Finding
 
 
 @record
@@ -295,6 +294,3 @@ def analyse(model, path: str | None = None, known: dict | None = None) -> LiveMo
     live.findings = findings_of(live.analysis, ir)
     return live
 
-
-def check_model(model, path: str | None = None, known: dict | None = None) -> list[Finding]:
-    return analyse(model, path, known).findings
