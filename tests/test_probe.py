@@ -291,7 +291,7 @@ def test_tap_view_keeps_the_models_outputs():
     """The intermediate-output view computes the same outputs as the model itself."""
     model = models.ok_emb_bilstm_gap()
     x = np.array([[3, 4, 5, 0, 0], [1, 2, 0, 0, 0]], dtype="int32")
-    from masklint.runtime.probe import _Probe
+    from masklint.runtime.probe.driver import _Probe
 
     p = _Probe(model, "m")
     p.setup()
