@@ -51,8 +51,8 @@ Modules, in layer order (each imports only those above it):
 * :mod:`.driver`       one probe from start to end
 * :mod:`.api`          the entry points: :func:`probe_report`, :func:`probe_file`, :func:`probe_file_report`
 """
-from .api import probe_file, probe_file_report, probe_model, probe_report
+from .api import probe_file, probe_file_report, probe_report
 from .comparison import DEFAULT_RTOL
 from .report import ProbeReport
 
-__all__ = ["DEFAULT_RTOL", "ProbeReport", "probe_file", "probe_file_report", "probe_model", "probe_report"]
+__all__ = ["DEFAULT_RTOL", "ProbeReport", "probe_file", "probe_file_report", "probe_report"]

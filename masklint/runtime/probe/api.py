@@ -33,7 +33,7 @@ def probe_report(model, *, label=None, pad_value=None, data=None, seed=0, tolera
     if not isinstance(model, keras.Model):
         raise LintError(f"expected a keras.Model, got {type(model).__name__}")
     p = _Probe(model, label, pad_value=pad_value, data=arrays, data_path=data_path, seed=seed,
-               tolerance=tolerance, lengths=lengths, weights=weights, live=live)
+               tolerance=tolerance, lengths=lengths, weights=weights)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         rep = p.go()
@@ -47,11 +47,6 @@ def probe_report(model, *, label=None, pad_value=None, data=None, seed=0, tolera
                 live = None
         rep.data_findings = data_checks(p, live)
     return rep
-
-
-def probe_model(model, **kw) -> list[Finding]:
-    """Probe findings (and ``--data`` findings) of a live model."""
-    return probe_report(model, **kw).all_findings()
 
 
 def probe_file(path, *, pad_value=None, data=None, seed=0, tolerance=None, lengths=None, unsafe=False,

@@ -19,7 +19,7 @@ from .runs import run_batches, tap_view
 
 class _Probe:
     def __init__(self, model, label, *, pad_value=None, data=None, data_path=None, seed=0, tolerance=None,
-                 lengths=None, weights="perturbed", live=None):
+                 lengths=None, weights="perturbed"):
         self.keras = import_keras()
         self.model = model
         self.label = label
@@ -37,7 +37,6 @@ class _Probe:
         self.lengths = sorted({int(x) for x in lengths}) if lengths else None
         if self.lengths is not None and (not self.lengths or self.lengths[0] < 2):
             raise LintError("--lengths: every padded length must be at least 2")
-        self.live = live
         self.report = ProbeReport(label=label, weights=weights, seed=self.seed, rtol=self.rtol)
 
     # -- setup ------------------------------------------------------------------------------------
