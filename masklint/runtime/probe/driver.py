@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ...errors import LintError
 from ...findings import Finding
-from ..loading import import_keras
+from ..loading import import_keras, one_line
 from .batches import build_batches
 from .comparison import default_rtol
 from .graph import LiveGraph
@@ -67,11 +67,13 @@ class _Probe:
         self.out_taps = [self.tap_of[id(t)] for t in self.g.outputs if id(t) in self.tap_of]
         try:
             self.tap_model = tap_view(keras, self.model, self.g.inputs, taps)
-        except Exception:  # noqa: BLE001 - an unusual graph: probe the outputs only (no localisation)
+        except Exception as exc:  # noqa: BLE001 - an unusual graph: probe the outputs only (no localisation)
             self.taps = self.out_taps = output_taps(self.g)
             self.tap_of = {id(tp.tensor): tp for tp in self.taps}
             self.tap_model = self.model
-            self.report.notes.append("could not build the intermediate-output view: no localisation")
+            # a note, not a warning: the probe runs with warnings silenced
+            self.report.notes.append(f"could not build the intermediate-output view ({one_line(exc)}): "
+                                     f"no localisation")
         self.report.taps = len(self.taps)
         self.where = Localiser(self.g, self.taps, self.tap_of)
 
