@@ -37,7 +37,7 @@ def check(model, *, probe=False, label=None, known=None, **probe_options):
     import warnings
 
     from .findings import Finding
-    from .runtime.live import analyse
+    from .frontends.live import analyse
 
     live = analyse(model, label, known)
     if live.note:

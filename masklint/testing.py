@@ -38,7 +38,7 @@ def assert_padding_invariant(model, *, pad_value=None, data=None, seed=0, tolera
     """
     from .findings import Finding
     from .output import format_text
-    from .runtime.live import analyse
+    from .frontends.live import analyse
     from .runtime.probe import probe_report
 
     if fail_on not in SEVERITY_RANK:

@@ -291,7 +291,7 @@ def test_tap_view_keeps_the_models_outputs():
     """The intermediate-output view computes the same outputs as the model itself."""
     model = models.ok_emb_bilstm_gap()
     x = np.array([[3, 4, 5, 0, 0], [1, 2, 0, 0, 0]], dtype="int32")
-    from masklint.runtime.probe import _Probe
+    from masklint.runtime.probe.driver import _Probe
 
     p = _Probe(model, "m")
     p.setup()
@@ -300,6 +300,20 @@ def test_tap_view_keeps_the_models_outputs():
     # same layers, weights, inputs and shapes: bitwise equal on CPU; GPU kernels are not guaranteed to
     # be bitwise deterministic (reduction order), so allow float32 rounding (a few ulps of eps 1.2e-7)
     np.testing.assert_allclose(np.asarray(outs[p.out_taps[0].index]), np.asarray(direct), rtol=1e-6, atol=1e-7)
+
+
+def test_tap_view_failure_is_named_in_the_notes(monkeypatch):
+    """When the intermediate-output view cannot be built (a keras.Model over every tensor, with the private
+    Model._jit_compile copied), the probe runs on the outputs only and its notes say why."""
+    from masklint.runtime.probe import driver
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("no view today")
+
+    monkeypatch.setattr(driver, "tap_view", broken)
+    rep = probe_report(models.mk101_emb_nomask_lstm())
+    assert "could not build the intermediate-output view (RuntimeError: no view today): no localisation" in rep.notes
+    assert [f.code for f in rep.findings] == ["MK301"]
 
 
 # --------------------------------------------------------------------------------------------------

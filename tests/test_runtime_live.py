@@ -18,7 +18,7 @@ import models  # noqa: E402
 import runtime_models as rm  # noqa: E402
 from masklint.errors import LintError  # noqa: E402
 from masklint.lint import lint_model_file  # noqa: E402
-from masklint.runtime.live import analyse  # noqa: E402
+from masklint.frontends.live import analyse  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -93,6 +93,43 @@ def test_subclassed_model_static_part_is_skipped_with_a_warning():
         assert masklint.check(model) == []
     with pytest.raises(LintError, match="subclassed"):
         masklint.probe(model)
+
+
+def test_private_api_failure_in_nested_model_serialization_is_a_warning(monkeypatch):
+    """A nested Functional's config is read through keras.src.models.functional internals; when they fail,
+    a warning names them and says what is weaker, and the analysis goes on."""
+    import keras.src.models.functional as F
+
+    model = models.ok_nested_functional()
+    inner = model.get_layer("encoder")
+    real = F.serialize_node
+
+    def moved(node, own_nodes=()):
+        # fails as masklint calls it on the nested model; Keras' own get_config (the fallback) still works
+        if own_nodes is inner._nodes and sys._getframe(1).f_globals["__name__"] == "masklint.frontends.live":
+            raise RuntimeError("moved in this Keras")
+        return real(node, own_nodes=own_nodes)
+
+    monkeypatch.setattr(F, "serialize_node", moved)
+    with pytest.warns(UserWarning, match=r"masklint: keras private API keras\.src\.models\.functional .* failed "
+                                         r"\(RuntimeError: moved in this Keras\); the nested model 'encoder'"):
+        live = analyse(model)
+    assert live.graph is not None and [f.code for f in live.findings] == []
+
+
+def test_private_api_failure_in_layer_discovery_is_a_warning(monkeypatch):
+    """Custom layers are found with Layer._flatten_layers; when it fails, a warning says so and the
+    top-level layers are still resolved."""
+    model = rm.custom_masked_scale()
+
+    def moved(*args, **kwargs):
+        raise AttributeError("_flatten_layers is gone")
+
+    monkeypatch.setattr(model, "_flatten_layers", moved)
+    with pytest.warns(UserWarning, match=r"masklint: keras private API Layer\._flatten_layers failed "
+                                         r"\(AttributeError: _flatten_layers is gone\); only the model's top-level"):
+        live = analyse(model)
+    assert live.resolved == {"MaskedScale": "propagate"} and live.findings == []
 
 
 def test_check_rejects_non_models():

@@ -1,11 +1,13 @@
-"""The runtime half of masklint: live models, model factories and padding probes.
+"""The runtime half of masklint: model factories and padding probes.
 
 Everything under this package may import Keras/TensorFlow, but only lazily, inside functions: importing
 ``masklint.runtime`` (or ``masklint.runtime.cli``) stays as cheap as the static linter. Modules:
 
 * :mod:`.loading`  safe loading of model files (``safe_mode=True``, Lambda refusal), ``--import``, factories
-* :mod:`.live`     a built ``keras.Model`` -> the IR, with custom layers resolved from the live objects
 * :mod:`.probe`    padded probe batches, MK301-MK304, localisation of the first layer that changes
 * :mod:`.data`     ``--data`` samples: padding value and side, MK201/MK202/MK204
 * :mod:`.cli`      the ``masklint probe`` command
+
+A built ``keras.Model`` -> the IR (custom layers resolved from the live objects) is the live front end,
+:mod:`masklint.frontends.live`.
 """

@@ -88,7 +88,7 @@ def probe_cmd(targets, pad_value, data, seed, tolerance, lengths, weights, unsaf
 
 def probe_target(target: str, *, static=True, known=None, **opts):
     """(report, static findings) for one target; raises LintError."""
-    from .live import analyse
+    from ..frontends.live import analyse
     from .loading import is_factory_target, load_factory, load_model_file
     from .probe import probe_report
 

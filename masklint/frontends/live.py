@@ -15,6 +15,9 @@ analysis as ``known={class_name: Spec}``:
 
 Subclassed models (no functional graph) cannot be turned into an IR: the static part is then empty and
 says so (:attr:`LiveModel.note`); the probe still runs on them.
+
+Private Keras APIs (``keras.src``, underscored attributes) are used where no public one says enough; when
+one of them fails, a ``UserWarning`` names it and says what is weaker without it (never a silent fallback).
 """
 from __future__ import annotations
 
@@ -23,7 +26,6 @@ import warnings
 
 from .._record import factory, record
 from ..errors import LintError
-from ..findings import Finding
 
 
 @record
@@ -38,9 +40,17 @@ class LiveModel:
 
 
 def _keras():
-    from .loading import import_keras
+    from ..runtime.loading import import_keras
 
     return import_keras()
+
+
+def _private_api_failed(api: str, exc: BaseException, weaker: str) -> None:
+    """Say that a private Keras API failed and what masklint does without it (never silently)."""
+    from ..runtime.loading import one_line
+
+    warnings.warn(f"masklint: keras private API {api} failed ({one_line(exc)}); {weaker}", UserWarning,
+                  stacklevel=3)
 
 
 def _is_keras_class(cls) -> bool:
@@ -63,8 +73,12 @@ def _safe_serialize(layer) -> dict:
             cfg = functional_config(layer)
             return {"module": "keras.src.models.functional", "class_name": "Functional",
                     "registered_name": "Functional", "config": cfg}
-        except Exception:  # noqa: BLE001 - fall through to the plain serializer
-            pass
+        except Exception as exc:  # noqa: BLE001 - fall through to the plain serializer, and say so
+            _private_api_failed(
+                "keras.src.models.functional (make_node_key, serialize_node, Functional._nodes)", exc,
+                f"the nested model {layer.name!r} is serialized by Keras' own get_config instead, which gives up "
+                f"on the whole nested model (it becomes one layer of unknown behaviour) when one of its layers "
+                f"cannot serialize itself")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -239,7 +253,12 @@ def known_specs(model) -> tuple[dict, dict]:
     kinds: dict = {}
     try:
         layers = list(model._flatten_layers(include_self=False, recursive=True))
-    except Exception:  # noqa: BLE001
+    except Exception as exc:  # noqa: BLE001 - the top-level layers only, and say so
+        _private_api_failed(
+            "Layer._flatten_layers", exc,
+            "only the model's top-level layers (model.layers) are read for custom mask behaviour: custom layers "
+            "inside wrappers or nested models are not resolved from the live objects (they may be reported as "
+            "unknown, MK001)")
         layers = list(getattr(model, "layers", []))
     for lay in layers:
         cls = type(lay)
@@ -295,6 +314,3 @@ def analyse(model, path: str | None = None, known: dict | None = None) -> LiveMo
     live.findings = findings_of(live.analysis, ir)
     return live
 
-
-def check_model(model, path: str | None = None, known: dict | None = None) -> list[Finding]:
-    return analyse(model, path, known).findings
