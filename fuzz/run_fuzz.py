@@ -308,10 +308,12 @@ def check_file(path: str) -> str:
 
 
 def _worker(wid: int, indices: list[int], seed: int, families, timeout: float, mem_limit: int,
-            workdir: str, conn) -> None:  # pragma: no cover - child process
+            workdir: str, conn, tensorflow: bool = False) -> None:  # pragma: no cover - child process
     import gc
     import resource
 
+    if tensorflow:  # before the address-space limit: TensorFlow maps gigabytes it never touches
+        import tensorflow  # noqa: F401 - masklint then cannot fork: it uses its reader process
     if mem_limit:
         try:
             resource.setrlimit(resource.RLIMIT_AS, (mem_limit, mem_limit))
@@ -411,7 +413,8 @@ def run(args, log) -> dict:
             r, s = ctx.Pipe(duplex=False)
             self.conn = r
             self.proc = ctx.Process(target=_worker, args=(self.w, self.pending, args.seed, families, args.timeout,
-                                                           args.mem_limit, str(work_root / f"w{self.w}"), s),
+                                                           args.mem_limit, str(work_root / f"w{self.w}"), s,
+                                                           args.tensorflow),
                                     daemon=True)
             self.proc.start()
             s.close()
@@ -517,7 +520,18 @@ def run(args, log) -> dict:
             "seconds": round(elapsed, 1), "per_second": round(done / elapsed, 1), "counts": counts, "family_seconds": {k: round(v, 1) for k, v in secs.items()},
             "masklint": __import__("masklint").__file__,
             "slowest": [{"index": i, "family": f, "seconds": round(d, 2)} for d, i, f in slow[:10]],
-            "seeds": SEEDS.describe(), "timeout_s": args.timeout, "mem_limit": args.mem_limit}
+            "seeds": SEEDS.describe(), "timeout_s": args.timeout, "mem_limit": args.mem_limit,
+            "tensorflow_loaded": args.tensorflow, "revision": args.revision}
+
+
+def _revision() -> str | None:
+    """The commit measured (``-dirty`` when the tree had uncommitted changes)."""
+    try:
+        out = subprocess.run(["git", "-C", str(ROOT), "describe", "--always", "--dirty"], capture_output=True,
+                             text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None
 
 
 def replay(args) -> int:
@@ -545,12 +559,16 @@ def main(argv=None) -> int:
     ap.add_argument("--families", default="", help=f"comma-separated subset of {','.join(FAMILIES)}")
     ap.add_argument("--no-build-seeds", action="store_true", help="do not build or use fuzz/.seeds")
     ap.add_argument("--replay", type=int, default=None, help="run input N in this process and print its outcome")
+    ap.add_argument("--tensorflow", action="store_true",
+                    help="import TensorFlow in every worker first, as a notebook or training script has it: "
+                         "masklint then reads HDF5 and parses rejected source through its reader process")
     ap.add_argument("--json", default="", help="also write the summary as JSON to this file")
     ap.add_argument("--failures", default=str(FAILURES), help="where failing inputs are saved (default fuzz/failures)")
     args = ap.parse_args(argv)
     if args.families and not set(args.families.split(",")) <= set(FAMILIES):
         ap.error(f"--families: choose from {','.join(FAMILIES)}")
     FAILURES = Path(args.failures).resolve()
+    args.revision = _revision()  # the tree at the start of the run
     if args.replay is not None:
         return replay(args)
 

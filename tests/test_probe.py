@@ -167,8 +167,8 @@ def test_correct_models_stay_far_below_the_tolerance():
 # same products in another order. That is a few float32 ulps at the output scale (eps = 1.19e-7;
 # |h| < 1, scale ~0.5): measured 1.5e-8 to 1.2e-7, i.e. 0.25 to 2 ulps, varying by machine and process.
 # 1e-6 relative is ~8 ulps of room and still 10x below the probe's own tolerance (DEFAULT_RTOL = 1e-5),
-# while the real pre-padding leak with perturbed weights is 0.06-0.41 (0.08-0.26 with this test's seed): the two are
-# 5 orders of magnitude apart. (Exact == 0.0 failed with 1.49e-8 on other machines.)
+# while the real pre-padding leak with perturbed weights is 0.06-0.41 (0.08-0.26 with this test's
+# seed): the two are 5 orders of magnitude apart. (Exact == 0.0 failed with 1.49e-8 on other machines.)
 ROUNDING_RTOL = 1e-6
 
 
@@ -197,7 +197,8 @@ def test_pre_padding_bug_needs_perturbed_weights():
     pre = [v for v in perturbed.variants if v["side"] == "pre"]
     # and the leak is no rounding: over 1000x the bound above at every padded length (measured 0.06-0.41)
     assert pre and all(v["max_diff"] > 1e3 * ROUNDING_RTOL * v["tolerance"] / perturbed.rtol for v in pre), pre
-    # and the perturbation is undone: the model's weights are what they were
+    # and the perturbation is undone: the model's weights are what they were (exact: restored by
+    # assigning the saved arrays back, no arithmetic)
     before = [w.copy() for w in model.get_weights()]
     probe_report(model, seed=3)
     assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
