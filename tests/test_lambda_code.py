@@ -409,7 +409,7 @@ def saved_from_dir(request, tmp_path_factory):
     script.write_text(BUILDER, encoding="utf-8")
     env = dict(os.environ, KERAS_BACKEND="tensorflow", TF_CPP_MIN_LOG_LEVEL="3")
     r = subprocess.run([sys.executable, str(script), str(d)], capture_output=True, text=True, cwd=str(d),
-                       env=env, timeout=600)
+                       env=env, timeout=240)  # under the suite's 300 s per-test limit
     assert r.returncode == 0, r.stderr[-3000:]
     return request.param, d
 
