@@ -887,7 +887,3 @@ class Analysis:
         if time.head is not None:
             self.issue("MK109", time.head, "loss", why="repeat_head", origin=st.had_mask.path)
 
-
-def analyse(graph: Graph) -> list[Issue]:
-    a = Analysis(graph).run()
-    return list(a.issues.values())
