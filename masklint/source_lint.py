@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import re
 
+from .analysis import run_analysis
 from .errors import LintError
 from .findings import Finding
-from .flow import Analysis
 from .messages import render
 
 SKIP_FILE = re.compile(r"^\s*#\s*masklint:\s*skip-file\b", re.M)
@@ -39,10 +39,7 @@ def _analyse(raw: bytes, path: str, known: dict | None = None):
     graphs, module, layers, extra = extract(text, path)
     issues = list(extra)
     for g in graphs:
-        try:
-            issues.extend(Analysis(g, known=known).run().issues.values())
-        except RecursionError:
-            raise LintError("model is nested too deeply to analyse") from None
+        issues.extend(run_analysis(g, known=known).issues.values())
     return text, module, layers, issues
 
 

@@ -1,0 +1,23 @@
+"""The mask-flow analysis (:mod:`masklint.flow`) run as one lint step, for saved models and source.
+
+Its own limits are the file's problem, reported as a :class:`LintError` ("could not be linted"): the
+node budget of a graph too large to analyse and a graph nested too deeply for the interpreter's stack.
+Any other exception is a bug in masklint and is left to propagate (reported as an internal error).
+"""
+from __future__ import annotations
+
+from .errors import LintError
+from .flow import Analysis
+
+
+def run_analysis(graph, *, keras_major: int = 3, known: dict | None = None) -> Analysis:
+    """The finished analysis of ``graph`` (its states are kept: the probe reads them)."""
+    analysis = Analysis(graph, keras_major=keras_major, known=known)
+    try:
+        return analysis.run()
+    except RecursionError:
+        raise LintError("model is nested too deeply to analyse") from None
+    except RuntimeError as exc:
+        if analysis.budget < 0:  # Analysis stops a graph bigger than its node budget with a RuntimeError
+            raise LintError(str(exc)) from None
+        raise
