@@ -143,8 +143,9 @@ def lint_source_file(path: str, known: dict | None = None) -> list[Finding]:
     return lint_source_text(read_source(path), path, known)
 
 
-def fix_source_text(raw: bytes, path: str) -> str | None:
-    """The fixed text of a file, or None when nothing is fixable. Suppressed findings are not fixed."""
+def fix_source_text(raw: bytes, path: str, want=None) -> str | None:
+    """The fixed text of a file, or None when nothing is fixable. Suppressed findings are not fixed,
+    nor those ``want(finding)`` rejects (the configuration's selection, for the CLI)."""
     from .fixes import apply, plan
     from .source_frontend import resolve_positions
 
@@ -157,7 +158,7 @@ def fix_source_text(raw: bytes, path: str) -> str | None:
     wanted = []
     for iss in issues:
         f = render(iss, path, "source")
-        if not _suppressed(f, lines):
+        if not _suppressed(f, lines) and (want is None or want(f)):
             wanted.append(iss)
     edits = plan(wanted)
     if not edits:

@@ -37,7 +37,7 @@ def assert_padding_invariant(model, *, pad_value=None, data=None, seed=0, tolera
     The model's weights are restored after the probe.
     """
     from .findings import Finding
-    from .output import format_text
+    from .reporters.text import format_text
     from .runtime.live import analyse
     from .runtime.probe import probe_report
 

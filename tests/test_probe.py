@@ -403,7 +403,7 @@ def test_cli_probe_text_and_errors(probe_files):
     assert any(ln.startswith(f"{conv}:conv1d: MK104 [error] ") for ln in lines)  # live static analysis
     assert any(ln.startswith(f"probe: {probe_files['ok_emb_bilstm_gap']}: largest |difference|") and
                "9 forward passes" in ln for ln in lines), r.stdout
-    assert lines[-1].startswith("Found 2 findings (2 errors); 2 models probed, 2 could not be probed.")
+    assert lines[-1].startswith("Found 2 findings (2 errors); 2 models probed, 2 models could not be probed.")
     err = [ln for ln in r.stderr.splitlines() if ln.startswith("masklint: error: ")]
     assert len(err) == 2, r.stderr
     assert "Lambda layers" in err[0] and "--unsafe" in err[0]
