@@ -10,7 +10,7 @@ import click
 
 from ._click_options import option, table_options
 from ._version import __version__
-from .check import run_check
+from .lint_command import run_check
 from .findings import NAMES, RULES
 from .options import OPTIONS
 from .runtime.cli import probe_cmd

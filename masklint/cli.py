@@ -4,7 +4,7 @@
 importing click (click costs ~15 ms, more than half of linting a small model); anything else --
 ``--help``, ``--version``, subcommands, unknown or invalid options -- goes to the click application in
 :mod:`masklint._click_app`. Both parsers come from one option table and call
-:func:`masklint.check.run_check`. ``MASKLINT_NO_FASTPATH=1`` forces the click path (the tests compare
+:func:`masklint.lint_command.run_check`. ``MASKLINT_NO_FASTPATH=1`` forces the click path (the tests compare
 both).
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import sys
 
-from .check import run_check
+from .lint_command import run_check
 from .options import fast_parse
 
 

@@ -136,3 +136,17 @@ def test_public_api_is_exported_typed_and_documented():
         assert fn.__doc__, fn.__name__
     assert "RunResult" in masklint.lint_paths.__doc__ and "tuple" not in masklint.lint_paths.__doc__
     assert "isolated" in inspect.signature(masklint.lint_paths).parameters
+
+
+def test_no_submodule_shadows_a_public_name():
+    """Importing ``masklint.x`` sets the package attribute ``x``: a module named like a public function
+    (``masklint/check.py``) would replace ``masklint.check`` as soon as the CLI imports it."""
+    import importlib
+    import pkgutil
+
+    for mod in pkgutil.walk_packages(masklint.__path__, "masklint."):
+        if mod.name.count(".") == 1:
+            assert mod.name.split(".")[1] not in masklint.__all__, mod.name
+    importlib.import_module("masklint.cli")
+    importlib.import_module("masklint._click_app")
+    assert callable(masklint.check) and inspect.isfunction(masklint.lint_paths)

@@ -164,7 +164,7 @@ def test_relative_imports_resolve():
     assert _resolve("masklint.runtime.cli", False, 1, "probe") == "masklint.runtime.probe"
     assert _resolve("masklint.reporters", True, 1, "text") == "masklint.reporters.text"
     assert _resolve("masklint.reporters", True, 2, None) == "masklint"
-    assert _resolve("masklint.cli", False, 0, "masklint.check") == "masklint.check"
+    assert _resolve("masklint.cli", False, 0, "masklint.lint_command") == "masklint.lint_command"
 
 
 def test_cycle_finder_finds_cycles():
