@@ -6,10 +6,10 @@ on the rule registry only.
 from __future__ import annotations
 
 from ._record import factory, record
-from .findings import NAMES, RULES, SEVERITY_RANK
+from .findings import NAMES, RULES, SEVERITIES, SEVERITY_RANK
 
 #: ``--fail-on`` / ``fail-on``: the lowest severity that makes the exit code 1 ("never": none does)
-FAIL_ON = ("info", "warning", "error", "never")
+FAIL_ON = (*SEVERITIES, "never")
 
 
 class UsageError(Exception):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 
-from ..findings import Finding
+from ..findings import SEVERITIES, Finding
 
 SEV_COLOUR = {"error": "31", "warning": "33", "info": "36"}
 
@@ -62,7 +62,7 @@ def summary(findings: list[Finding], checked: int, errors: int, *, unit: str = "
         if not errors:
             return f"No findings; {done_txt}."
         return f"{err_txt}; {'no findings in ' if checked else ''}{done_txt}."
-    by = {"error": 0, "warning": 0, "info": 0}
+    by = {s: 0 for s in reversed(SEVERITIES)}  # the worst first
     for f in findings:
         by[f.severity] = by.get(f.severity, 0) + 1
     parts = ", ".join(_count(c, s) for s, c in by.items() if c)
