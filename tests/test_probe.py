@@ -462,7 +462,7 @@ def test_cli_probe_json_options_and_factory(tmp_path, probe_files):
 
 def test_cli_plain_probe_subcommand(probe_files):
     """``masklint probe FILE`` with no option: the click-free fast path of ``masklint.cli`` must hand
-    ``probe`` to the subcommand (``"probe"`` in ``cli.SUBCOMMANDS``)."""
+    ``probe`` to the subcommand (``"probe"`` in ``options.SUBCOMMANDS``)."""
     r = run_cli("probe", probe_files["ok_emb_bilstm_gap"])
     assert r.returncode == 0, r.stderr
     assert r.stdout.splitlines()[-1] == "No findings; 1 model probed."
