@@ -282,7 +282,8 @@ def _output_errors() -> str:
 def check_file(path: str) -> str:
     """Lint ``path`` like the CLI; returns the outcome, raises on a failure."""
     from masklint.errors import LintError
-    from masklint.output import format_json, format_text
+    from masklint.reporters.json_format import format_json
+    from masklint.reporters.text import format_text
     from masklint.runner import lint_file
 
     import warnings

@@ -1,29 +1,91 @@
 """masklint: find Keras masking and padding mistakes.
 
-Static linting (saved models, and later source code) never imports TensorFlow or Keras; the runtime
-API (:func:`check`, :func:`probe`, :mod:`masklint.testing`) imports Keras when it is called.
+The static API (:func:`lint_paths`, :func:`lint_file`, :func:`lint_model_file`) never imports
+TensorFlow or Keras and applies the ``[tool.masklint]`` configuration exactly as the command line does
+(``isolated=True`` skips it). The runtime API (:func:`check`, :func:`probe`, :mod:`masklint.testing`)
+imports Keras when it is called.
 """
-__version__ = "0.1.0"
+from __future__ import annotations
 
-__all__ = ["__version__", "check", "lint_model_file", "lint_paths", "probe"]
+import os
+from collections.abc import Iterable
+
+from ._version import __version__
+from .config import ConfigError
+from .errors import LintError
+from .findings import Finding
+from .runner import RunResult
+
+__all__ = ["__version__", "ConfigError", "Finding", "LintError", "RunResult", "check", "lint_file",
+           "lint_model_file", "lint_paths", "probe"]
+
+def _paths(paths) -> list[str]:
+    if isinstance(paths, (str, os.PathLike)):  # one path, not an iterable of characters
+        paths = [paths]
+    return [os.fspath(p) for p in paths]
 
 
-def lint_model_file(path):
-    """Findings for one saved model file (``.keras``, ``.h5``, ``.json``)."""
-    from .lint import lint_model_file as _f
+def lint_paths(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]], *, isolated: bool = False,
+               config: str | os.PathLike[str] | None = None, jobs: int | None = None) -> RunResult:
+    """Lint files and directories the way ``masklint PATH...`` does.
 
-    return _f(path)
+    Directories are walked for ``.py``/``.pyi``, ``.keras``, ``.h5`` and ``.hdf5`` files (a ``.json``
+    model config only when named). Each file gets the ``[tool.masklint]`` table of its nearest
+    ``pyproject.toml``: ``select``, ``ignore``, ``extend-select``, ``extend-ignore``,
+    ``per-file-ignores``, ``exclude``/``extend-exclude`` and ``known-mask-layers`` (``fail-on`` decides
+    only the CLI's exit code). ``config`` pins one ``pyproject.toml`` for every file; ``isolated=True``
+    ignores every configuration file. ``jobs``: worker processes for large runs (default: all cores).
+
+    Returns a :class:`RunResult`: ``findings`` (the reported :class:`Finding` objects, sorted; paths
+    as the CLI prints them), ``errors`` (``(path, reason)`` of each file that could not be linted; a
+    run never raises for one file), ``files`` (how many were checked) and ``collected`` (every file
+    looked at). Raises :class:`ConfigError` when a configuration file is invalid.
+    """
+    from .project import lint_paths as _lint
+
+    return _lint(_paths(paths), config=None if config is None else os.fspath(config), isolated=isolated,
+                 jobs=jobs)
 
 
-def lint_paths(paths):
-    """Lint files and directories; returns ``(findings, errors, files_checked)``."""
-    from .runner import lint_paths as _f
+def _lint_one(path, model: bool, isolated: bool, config) -> list[Finding]:
+    from .project import Project
 
-    return _f(paths)
+    p = os.fspath(path)
+    project = Project.load([p], config=None if config is None else os.fspath(config), isolated=isolated)
+    if model:
+        from .lint import lint_model_file as _lint
+    else:
+        from .runner import lint_file as _lint
+    res = RunResult(findings=_lint(p, project.known(p)), files=1)
+    return project.finish(res).findings
 
 
-def check(model, *, probe=False, label=None, known=None, **probe_options):
-    """Findings for a built ``keras.Model`` (a live model, not a file).
+def lint_file(path: str | os.PathLike[str], *, isolated: bool = False,
+              config: str | os.PathLike[str] | None = None) -> list[Finding]:
+    """The findings of one file: model code (``.py``/``.pyi``) or a saved model (any other name:
+    ``.keras``, ``.h5``, ``.hdf5``, ``.json``), sorted, configured as by :func:`lint_paths` (a file
+    named here is linted even when the configuration excludes it).
+
+    Raises :class:`LintError` (one-line reason) when the file cannot be linted, :class:`ConfigError`
+    for an invalid configuration.
+    """
+    return _lint_one(path, False, isolated, config)
+
+
+def lint_model_file(path: str | os.PathLike[str], *, isolated: bool = False,
+                    config: str | os.PathLike[str] | None = None) -> list[Finding]:
+    """The findings of one saved model (``.keras``, ``.h5``, ``.hdf5``, or a ``model.to_json()``
+    file, whatever its name), sorted, configured as by :func:`lint_file`.
+
+    Raises :class:`LintError` (one-line reason) when the file cannot be linted, :class:`ConfigError`
+    for an invalid configuration.
+    """
+    return _lint_one(path, True, isolated, config)
+
+
+def check(model, *, probe: bool = False, label: str | None = None, known: dict | None = None,
+          **probe_options) -> list[Finding]:
+    """Findings for a built ``keras.Model`` (a live model, not a file), sorted.
 
     The model's graph goes through the same analysis as a saved file (``source="model"``), with the mask
     behaviour of custom and third-party layers read from the live objects (``supports_masking``, what
@@ -33,10 +95,10 @@ def check(model, *, probe=False, label=None, known=None, **probe_options):
     ``probe=True`` also runs the padding probe (``source="probe"``, MK301-MK304); ``probe_options`` are
     those of :func:`probe` (``pad_value``, ``data``, ``seed``, ``tolerance``, ``lengths``, ``weights``).
     ``known`` maps custom class names to behaviours (``knowledge.custom_spec``) the live objects cannot tell.
+    No configuration file is read.
     """
     import warnings
 
-    from .findings import Finding
     from .frontends.live import analyse
 
     live = analyse(model, label, known)

@@ -3,7 +3,7 @@
 A baseline is a JSON file (``--write-baseline FILE``) holding one entry per finding with a
 fingerprint that never contains line numbers, so a finding whose code merely moved keeps matching:
 for model files the code, the file and the culprit layer path and consumer
-(:func:`masklint.output.fingerprint`); for source files the code, the file and the text of the culprit's
+(:func:`masklint.reporters.common.fingerprint`); for source files the code, the file and the text of the culprit's
 line (whitespace-normalised) -- not the layer's auto-generated name, which shifts when a layer is added
 above it. ``--baseline FILE`` drops the findings
 that match an entry; entries are counted, so a second identical mistake in the same file is new.
@@ -44,7 +44,7 @@ def key(f: Finding) -> str:
     """The baseline fingerprint of a finding (see the module docstring)."""
     import hashlib
 
-    from .output import fingerprint, rel_path
+    from .reporters.common import fingerprint, rel_path
 
     if f.line is not None and f.path:
         text = _line_text(f.path, f.line)
@@ -55,7 +55,7 @@ def key(f: Finding) -> str:
 
 
 def _entry(f: Finding) -> dict:
-    from .output import rel_path
+    from .reporters.common import rel_path
 
     return {"fingerprint": key(f), "code": f.code, "name": f.name, "path": rel_path(f.path),
             "layer": f.layer, "line": f.line, "message": f.message}

@@ -34,8 +34,8 @@ import os
 
 from ._record import factory, record
 from .errors import LintError
+from .selection import FAIL_ON, UsageError, parse_codes
 
-FAIL_ON = ("info", "warning", "error", "never")
 _TOP_KEYS = {"select", "ignore", "extend-select", "extend-ignore", "fail-on", "exclude", "extend-exclude",
              "per-file-ignores", "known-mask-layers", "probe"}
 _PROBE_KEYS = {"tolerance": (float, int), "seed": (int,), "lengths": (list,), "pad-value": (float, int),
@@ -113,8 +113,6 @@ def _err(file: str, key: str, why: str) -> ConfigError:
 
 
 def _codes(file: str, key: str, value) -> list[str]:
-    from .cli import UsageError, parse_codes
-
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):

@@ -9,6 +9,54 @@ class LintError(Exception):
     """A file could not be linted; ``str(err)`` is the one-line reason (without the path)."""
 
 
+class InternalError(str):
+    """The reason for a file that masklint failed on because of a bug in masklint (an unexpected
+    exception), as opposed to a :class:`LintError` (the file's own problem).
+
+    A ``str`` (``"internal error: ExcType: message"``), so it travels in the same ``(path, reason)``
+    lists as the others, to every report format; ``detail`` is ``"ExcType: message"`` and
+    ``traceback`` the formatted traceback (printed with ``--debug``). Picklable (it crosses from
+    worker processes).
+    """
+
+    detail: str
+    traceback: str
+
+    def __new__(cls, detail: str, traceback: str = ""):
+        self = super().__new__(cls, f"internal error: {detail}")
+        self.detail = detail
+        self.traceback = traceback
+        return self
+
+    def __reduce__(self):
+        return (InternalError, (self.detail, self.traceback))
+
+    @classmethod
+    def from_exception(cls, exc: BaseException) -> "InternalError":
+        """The reason for ``exc``, being handled now (its traceback is formatted here)."""
+        import traceback
+
+        text = " ".join(str(exc).split())
+        if len(text) > 300:
+            text = text[:297] + "..."
+        detail = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+        return cls(detail, "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
+
+
+def error_lines(path: str, reason: str, debug: bool = False) -> str:
+    """What stderr gets for a file that could not be linted (exit code 2), newline-terminated.
+
+    ``masklint: error: PATH: reason`` for the file's own problem; for a bug in masklint
+    (:class:`InternalError`) ``masklint: internal error: PATH: ExcType: message (please report it;
+    --debug shows the traceback)``, followed by the traceback when ``debug``."""
+    if isinstance(reason, InternalError):
+        out = f"masklint: internal error: {path}: {reason.detail} (please report it; --debug shows the traceback)\n"
+        if debug and reason.traceback:
+            out += reason.traceback if reason.traceback.endswith("\n") else reason.traceback + "\n"
+        return out
+    return f"masklint: error: {path}: {reason}\n"
+
+
 #: Resource limits: environment variable -> (default, what it bounds).  Sizes accept a K, M or G
 #: suffix (powers of 1024); ``0`` turns a limit off.
 LIMITS = {

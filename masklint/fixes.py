@@ -1,10 +1,15 @@
 """Autofix for model code (``--fix`` / ``--diff``): the edits the rules plan (each rule's ``autofix()``:
 ``mask_zero=True`` on an Embedding, a Masking removed, a ``mask_value`` set), applied with libcst so
 formatting and comments survive.
+
+A name imported only for a layer the fix removed (``from keras.layers import Masking``) is removed
+from its import too, or the whole import when nothing is left of it.
 """
 from __future__ import annotations
 
 import difflib
+
+from .reporters.common import rel_path
 
 
 def plan(records: list) -> dict:
@@ -65,9 +70,48 @@ def apply(module, edits: dict) -> str:
                     return cst.RemoveFromParent()
             return updated
 
-    return module.visit(Fixer()).code
+    new = module.visit(Fixer())
+    # the names the removed calls were made with (Masking(...), not layers.Masking(...))
+    names = {e[1].func.value for e in edits.values()
+             if e[0] == "remove" and isinstance(getattr(e[1], "func", None), cst.Name)}
+    if names:
+        new = _without_unused_imports(new, names)
+    return new.code
+
+
+def _without_unused_imports(module, names: set[str]):
+    """``module`` without the ``from M import X`` imports of ``names`` that nothing uses any more
+    (libcst's RemoveImportsVisitor: scope analysis, formatting kept, an emptied import removed)."""
+    import libcst as cst
+    from libcst.codemod import CodemodContext
+    from libcst.codemod.visitors import RemoveImportsVisitor
+    from libcst.helpers import get_full_name_for_node
+
+    found = []
+
+    class Imports(cst.CSTVisitor):
+        def visit_ImportFrom(self, node):
+            if node.relative or node.module is None or isinstance(node.names, cst.ImportStar):
+                return False
+            mod = get_full_name_for_node(node.module)
+            for alias in node.names:
+                name = get_full_name_for_node(alias.name)
+                asname = alias.asname.name.value if alias.asname is not None else None
+                if mod and (asname or name) in names:
+                    found.append((mod, name, asname))
+            return False
+
+    module.visit(Imports())
+    if not found:
+        return module
+    context = CodemodContext()
+    for mod, name, asname in found:
+        RemoveImportsVisitor.remove_unused_import(context, mod, name, asname)
+    return RemoveImportsVisitor(context).transform_module(module)
 
 
 def unified_diff(path: str, old: str, new: str) -> str:
-    p = path.lstrip("/")
+    """The unified diff of one file, with git's ``a/PATH`` and ``b/PATH`` headers (the path as users
+    write it: ``a/src/m.py``, never ``a/./src/m.py``)."""
+    p = rel_path(path).lstrip("/")
     return "".join(difflib.unified_diff(old.splitlines(True), new.splitlines(True), f"a/{p}", f"b/{p}"))

@@ -1,14 +1,11 @@
 """Lint entry points used by the CLI and the public API (no TensorFlow/Keras import)."""
 from __future__ import annotations
 
+from .analysis import Analysis, run_analysis
 from .config_frontend import build_model_graph
-from .errors import LintError
 from .findings import Finding, finding_of
-from .analysis import Analysis
 from .ir import ModelIR
 from .loaders import load
-
-MODEL_EXTS = (".keras", ".h5", ".hdf5", ".json")
 
 
 def model_ir_from_file(path: str) -> ModelIR:
@@ -23,13 +20,9 @@ def check_ir(ir: ModelIR, known: dict | None = None) -> list[Finding]:
 
 
 def analyse_ir(ir: ModelIR, known: dict | None = None) -> Analysis:
-    """The mask-flow analysis of one model IR (its states are kept: the probe reads them)."""
-    try:
-        return Analysis(ir.graph, keras_major=keras_major(ir.keras_version), known=known).run()
-    except RecursionError:
-        raise LintError("model is nested too deeply to analyse") from None
-    except RuntimeError as exc:
-        raise LintError(str(exc)) from None
+    """The mask-flow analysis of one model IR (its states are kept: the probe reads them); raises
+    :class:`~masklint.errors.LintError` when the model is beyond the analysis' limits."""
+    return run_analysis(ir.graph, keras_major=keras_major(ir.keras_version), known=known)
 
 
 def findings_of(analysis: Analysis, ir: ModelIR) -> list[Finding]:
@@ -48,5 +41,5 @@ def keras_major(version: str | None) -> int:
 
 
 def lint_model_file(path: str, known: dict | None = None) -> list[Finding]:
-    """Lint one saved model; raises :class:`LintError` when the file cannot be linted."""
+    """Lint one saved model; raises :class:`~masklint.errors.LintError` when the file cannot be linted."""
     return check_ir(model_ir_from_file(path), known)

@@ -239,10 +239,3 @@ def _load_json(path: str) -> ModelFile:
     version = obj.get("keras_version") if isinstance(obj.get("keras_version"), str) else None
     return ModelFile(path, "json", cfg, version[:100] if version else None)
 
-
-def looks_like_model_json(path: str) -> bool:
-    """Cheap check used when walking directories: is this ``.json`` a Keras model config?"""
-    head = read_head(path, 4096)
-    return head.lstrip()[:1] == b"{" and b'"class_name"' in head and (
-        b'"Sequential"' in head or b'"Functional"' in head or b'"Model"' in head
-    )

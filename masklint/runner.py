@@ -6,7 +6,7 @@ import os
 import stat
 from ._record import factory, record
 
-from .errors import LintError
+from .errors import InternalError, LintError
 from .findings import Finding
 
 MODEL_EXTS = (".keras", ".h5", ".hdf5")
@@ -190,18 +190,25 @@ def lint_file(path: str, known: dict | None = None) -> list[Finding]:
     return lint_model_file(path, known)
 
 
-def _lint_one(p: str, debug: bool = False, known: dict | None = None):
-    """(findings, error) for one file; never raises unless ``debug``."""
+def guarded(fn, *args):
+    """``(fn(*args), None)``, or ``(None, reason)`` when it fails; never raises (but for
+    KeyboardInterrupt and the like). The reason is the one-line message of a :class:`LintError` (the
+    file's problem), or an :class:`InternalError` for any other exception (a bug in masklint: it must
+    not stop the other files; the CLI reports it as such, with the traceback under ``--debug``)."""
     try:
-        return lint_file(p, known), None
+        return fn(*args), None
     except LintError as exc:
-        return [], str(exc)
+        return None, str(exc)
     except (MemoryError, RecursionError) as exc:
-        return [], f"too large or too deeply nested to lint ({type(exc).__name__})"
-    except Exception as exc:  # an internal error must not stop the other files
-        if debug:
-            raise
-        return [], f"internal error: {type(exc).__name__}: {exc} (rerun with --debug and report it)"
+        return None, f"too large or too deeply nested to lint ({type(exc).__name__})"
+    except Exception as exc:
+        return None, InternalError.from_exception(exc)
+
+
+def _lint_one(p: str, known: dict | None = None):
+    """(findings, error) for one file; never raises (see :func:`guarded`)."""
+    found, err = guarded(lint_file, p, known)
+    return (found if err is None else []), err
 
 
 def _skippable(p: str) -> bool:
@@ -244,9 +251,10 @@ _KNOWN_FOR = None
 
 def lint_paths(paths: list[str], debug: bool = False, jobs: int | None = None, keep=None, known_for=None,
                progress=None) -> RunResult:
-    """Lint ``paths``. ``keep(path)`` filters the collected files (configured excludes),
-    ``known_for(path)`` gives the custom-layer knowledge of a file, ``progress(done, total)`` is
-    called as files finish."""
+    """Lint ``paths`` as found (no configuration: see :mod:`masklint.project`). ``keep(path)`` filters
+    the collected files (configured excludes), ``known_for(path)`` gives the custom-layer knowledge of
+    a file, ``progress(done, total)`` is called as files finish; ``debug`` keeps the run in this
+    process. A file that cannot be linted is an entry of ``errors``, never an exception."""
     global _KNOWN_FOR
     files, errors = collect(paths)
     if keep is not None:
@@ -271,7 +279,7 @@ def lint_paths(paths: list[str], debug: bool = False, jobs: int | None = None, k
         for i, p in enumerate(files):
             if i and i % 64 == 0 and not gc.isenabled():
                 gc.collect()
-            results.append(_lint_one(p, debug, known_for(p) if known_for else None))
+            results.append(_lint_one(p, known_for(p) if known_for else None))
             if progress is not None:
                 progress(i + 1, len(files))
     for p, (found, err) in zip(files, results):

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import re
 
+from .analysis import run_analysis
 from .errors import LintError
 from .findings import Finding, finding_of
-from .analysis import Analysis
 from .rules import mk002_unused_noqa, resolve
 
 SKIP_FILE = re.compile(r"^\s*#\s*masklint:\s*skip-file\b", re.M)
@@ -39,10 +39,7 @@ def _analyse(raw: bytes, path: str, known: dict | None = None):
     graphs, module, layers, extra = extract(text, path)
     issues = list(extra)
     for g in graphs:
-        try:
-            issues.extend(Analysis(g, known=known).run().issues.values())
-        except RecursionError:
-            raise LintError("model is nested too deeply to analyse") from None
+        issues.extend(run_analysis(g, known=known).issues.values())
     return text, module, layers, issues
 
 
@@ -117,8 +114,9 @@ def lint_source_file(path: str, known: dict | None = None) -> list[Finding]:
     return lint_source_text(read_source(path), path, known)
 
 
-def fix_source_text(raw: bytes, path: str) -> str | None:
-    """The fixed text of a file, or None when nothing is fixable. Suppressed findings are not fixed."""
+def fix_source_text(raw: bytes, path: str, want=None) -> str | None:
+    """The fixed text of a file, or None when nothing is fixable. Suppressed findings are not fixed,
+    nor those ``want(finding)`` rejects (the configuration's selection, for the CLI)."""
     from .fixes import apply, plan
     from .frontends.source import resolve_positions
 
@@ -131,7 +129,7 @@ def fix_source_text(raw: bytes, path: str) -> str | None:
     wanted = []
     for iss in issues:
         f = finding_of(iss, path, "source")
-        if not _suppressed(f, lines):
+        if not _suppressed(f, lines) and (want is None or want(f)):
             wanted.append(iss)
     edits = plan(wanted)
     if not edits:

@@ -37,8 +37,8 @@ def assert_padding_invariant(model, *, pad_value=None, data=None, seed=0, tolera
     The model's weights are restored after the probe.
     """
     from .findings import Finding
-    from .output import format_text
     from .frontends.live import analyse
+    from .reporters.text import format_text
     from .runtime.probe import probe_report
 
     if fail_on not in SEVERITY_RANK:

@@ -12,6 +12,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 KERAS2_DIR = os.path.join(HERE, "fixtures", "keras2")
 
+# Every `python -m masklint` a test starts, whatever its working directory, runs this checkout's
+# masklint: without this, a subprocess started in a temporary directory imports whichever masklint is
+# installed (an editable install of another checkout, say) and tests that code instead.
+os.environ["PYTHONPATH"] = os.pathsep.join([ROOT] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep)
+                                                     if p and p != ROOT])
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")

@@ -192,3 +192,134 @@ def test_rule_docs_ship_in_the_package():
     for code in RULES:
         p = doc_path(code)
         assert p is not None and os.path.basename(os.path.dirname(p)) == "rules_docs"
+
+
+# -- what a newcomer tripped over --------------------------------------------------------------------
+
+def test_help_names_source_files_too():
+    r = run_cli("--help")
+    assert r.returncode == 0 and "(.py)" in r.stdout and ".keras" in r.stdout
+    r = run_cli("check", "--help")
+    assert r.returncode == 0 and "(.py)" in r.stdout
+
+
+def test_rules_columns_are_aligned():
+    from masklint.findings import RULES
+
+    r = run_cli("rules")
+    lines = r.stdout.splitlines()
+    assert len(lines) == len(RULES)
+    # the severity and the summary start in the same column on every line (MK203's name is the longest)
+    sev_cols = {ln.index(f" {RULES[ln[:5]].severity} ", 7 + len(RULES[ln[:5]].name)) for ln in lines}
+    sum_cols = {ln.index(RULES[ln[:5]].summary) for ln in lines}
+    assert len(sev_cols) == 1 and len(sum_cols) == 1, r.stdout
+
+
+def _merged(*args, cwd=None):
+    """stdout and stderr in the order a terminal shows them."""
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "FORCE_COLOR"}
+    return subprocess.run([sys.executable, "-m", "masklint", *args], stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, cwd=cwd or ROOT, env=env, timeout=120)
+
+
+def test_summary_is_honest_when_a_file_could_not_be_linted(tmp_path):
+    bad = tmp_path / "bad.py"
+    bad.write_text("import keras\ndef f(:\n    pass\n")
+    r = run_cli(str(bad))
+    assert r.returncode == 2
+    assert r.stdout == "1 file could not be linted; 0 files checked.\n"  # no "No findings"
+    assert r.stderr.startswith(f"masklint: error: {bad}: syntax error")
+    clean = os.path.join(ROOT, "examples", "fixed_ex3_mask_zero.py")
+    r = run_cli(str(bad), clean)
+    assert r.stdout == "1 file could not be linted; no findings in 1 file checked.\n"
+    # on a terminal the summary comes last, after the error line
+    m = _merged(str(bad), "examples/seed_ex3_masking_after_embedding.py")
+    lines = m.stdout.splitlines()
+    assert len(lines) == 3, m.stdout
+    assert lines[0].startswith("examples/seed_ex3_masking_after_embedding.py:35:9: MK102 [error]")
+    assert lines[1].startswith(f"masklint: error: {bad}: syntax error")
+    assert lines[2] == "Found 1 finding (1 error); 1 file checked, 1 file could not be linted."
+    # the JSON output is unchanged: the findings only
+    r = run_cli(str(bad), "--format", "json")
+    assert r.returncode == 2 and json.loads(r.stdout) == []
+
+
+def _main(*args):
+    """masklint.cli.main in this process: (exit code)."""
+    import gc
+
+    from masklint.cli import main
+
+    try:
+        main(list(args))
+    except SystemExit as exc:
+        return exc.code
+    finally:
+        gc.enable()  # main() turns the cyclic GC off for its run
+    raise AssertionError("main() did not exit")
+
+
+def test_internal_error_is_reported_as_one(monkeypatch, capsys, tmp_path):
+    from masklint import analysis
+
+    seed = os.path.join(ROOT, "examples", "seed_ex3_masking_after_embedding.py")
+    model = os.path.join(EXAMPLES, "seed_ex3_masking_after_embedding.keras")
+
+    def broken(self):
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(analysis.Analysis, "run", broken)
+    assert _main(seed, model) == 2
+    out, err = capsys.readouterr()
+    assert err.splitlines() == [
+        f"masklint: internal error: {seed}: KeyError: 'a bug' (please report it; --debug shows the traceback)",
+        f"masklint: internal error: {model}: KeyError: 'a bug' (please report it; --debug shows the traceback)"]
+    assert "Traceback" not in err and out.endswith("2 files could not be linted; 0 files checked.\n")
+    # --debug: the same line, then the traceback; the other files are still linted. A RuntimeError
+    # that is not the analysis' node budget is a bug too.
+    def not_a_limit(self):
+        raise RuntimeError("not a limit")
+
+    monkeypatch.setattr(analysis.Analysis, "run", not_a_limit)
+    clean = tmp_path / "plain.py"  # no Keras in it: never analysed
+    clean.write_text("print('hello')\n")
+    assert _main(seed, str(clean), "--debug") == 2
+    out, err = capsys.readouterr()
+    first, *rest = err.splitlines()
+    assert first == f"masklint: internal error: {seed}: RuntimeError: not a limit (please report it; --debug " \
+                    "shows the traceback)"
+    assert rest[0] == "Traceback (most recent call last):" and rest[-1] == "RuntimeError: not a limit"
+    assert "in not_a_limit" in err
+    assert out.endswith("1 file could not be linted; no findings in 1 file checked.\n")
+
+
+def test_analysis_limits_stay_could_not_be_linted(monkeypatch, capsys):
+    """The analysis' node budget is the file's problem (one 'error' line), not masklint's bug."""
+    from masklint import analysis
+
+    class Tiny(analysis.Analysis):
+        def __init__(self, *args, **kw):
+            super().__init__(*args, **kw)
+            self.budget = 1
+
+    monkeypatch.setattr(analysis, "Analysis", Tiny)
+    model = os.path.join(EXAMPLES, "seed_ex3_masking_after_embedding.keras")
+    assert _main(model) == 2
+    _, err = capsys.readouterr()
+    assert err == f"masklint: error: {model}: analysis budget exceeded\n"
+
+
+def test_unexpected_error_outside_a_file_is_one_line(monkeypatch, capsys):
+    from masklint import lint_command
+
+    def broken(*args, **kw):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(lint_command.Project, "lint", broken)
+    assert _main(os.path.join(ROOT, "examples")) == 2
+    _, err = capsys.readouterr()
+    assert err == ("masklint: internal error: ZeroDivisionError: division by zero "
+                   "(please report it; --debug shows the traceback)\n")

@@ -107,3 +107,59 @@ def test_diff_exit_codes(tmp_path):
     p.write_text("import keras\n")
     r = run_cli("--diff", str(p))
     assert r.returncode == 0 and r.stdout == ""
+
+
+def test_fix_removes_the_import_of_the_removed_masking():
+    new = fixed("""
+        import keras
+        from keras.layers import Embedding, Masking, LSTM  # the layers
+        model = keras.Sequential([
+            keras.Input((None,), dtype="int32"),
+            Embedding(100, 8),
+            Masking(0.0),
+            LSTM(4),
+        ])
+    """)
+    assert "from keras.layers import Embedding, LSTM  # the layers\n" in new and "Masking" not in new
+    # the import alone on its line goes with it; an alias too
+    new = fixed("""
+        import keras
+        from keras.layers import Embedding, LSTM
+        from keras.layers import Masking as M
+        model = keras.Sequential([keras.Input((None,), dtype="int32"), Embedding(100, 8), M(0.0), LSTM(4)])
+    """)
+    assert "import Masking" not in new and "M(0.0)" not in new
+    assert "from keras.layers import Embedding, LSTM\nmodel = " in new
+    # still used elsewhere in the file: kept
+    new = fixed("""
+        import keras
+        from keras.layers import Embedding, Masking, LSTM
+        clf = keras.Sequential([keras.Input((None,), dtype="int32"), Embedding(100, 8), Masking(0.0), LSTM(4)])
+        seq = keras.Sequential([keras.Input((None, 3)), Masking(0.0), LSTM(4)])
+    """)
+    assert "from keras.layers import Embedding, Masking, LSTM" in new and new.count("Masking(0.0)") == 1
+
+
+def test_diff_headers_name_the_file_as_written(tmp_path):
+    (tmp_path / "src").mkdir()
+    shutil.copy(os.path.join(ROOT, "examples", "seed_ex3_masking_after_embedding.py"), tmp_path / "src" / "m.py")
+    for arg in (".", "./src/m.py", "src/m.py", str(tmp_path / "src" / "m.py")):
+        r = run_cli("--diff", arg, cwd=str(tmp_path))
+        assert r.returncode == 1, r.stderr
+        assert r.stdout.startswith("--- a/src/m.py\n+++ b/src/m.py\n"), (arg, r.stdout[:80])
+
+
+def test_fix_follows_the_configuration(tmp_path):
+    """--fix changes only what a lint run would report: excluded files and ignored rules are left alone."""
+    seed = open(os.path.join(ROOT, "examples", "seed_ex3_masking_after_embedding.py")).read()
+    (tmp_path / "pyproject.toml").write_text('[tool.masklint]\nexclude = ["vendored"]\n'
+                                             '[tool.masklint.per-file-ignores]\n"legacy.py" = ["MK102"]\n')
+    for name in ("vendored/a.py", "legacy.py", "new.py"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text(seed)
+    r = run_cli("--diff", ".", cwd=str(tmp_path))
+    assert r.returncode == 1 and r.stderr.endswith("1 file would be fixed.\n"), r.stderr
+    assert "a/new.py" in r.stdout and "legacy.py" not in r.stdout and "vendored" not in r.stdout
+    r = run_cli("--fix", ".", cwd=str(tmp_path))
+    assert (tmp_path / "legacy.py").read_text() == seed == (tmp_path / "vendored" / "a.py").read_text()
+    assert (tmp_path / "new.py").read_text() != seed

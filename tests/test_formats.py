@@ -1,4 +1,4 @@
-"""The report formats of ``masklint.output.render``: text, json, sarif, github, markdown.
+"""The report formats of ``masklint.reporters.render``: text, json, sarif, github, markdown.
 
 Inputs are real: the bundled ``examples/`` (saved models and model scripts), every fixture model of
 tests/models.py saved by the installed Keras 3, and the ``failing-source`` scripts of the rule
@@ -21,13 +21,16 @@ import pytest
 
 import models
 from conftest import ROOT, run_cli
-from masklint import __version__, cli
+from masklint import __version__
 from masklint.docs import doc_path, rule_doc
 from masklint.findings import RULES, Finding
 from masklint.analysis import Analysis
 from masklint.lint import keras_major, model_ir_from_file
 from masklint.findings import finding_of as render_issue
-from masklint.output import fingerprint, format_json, format_text, render, summary
+from masklint.reporters import FORMATS, render
+from masklint.reporters.common import fingerprint
+from masklint.reporters.json_format import format_json
+from masklint.reporters.text import format_text, summary
 from masklint.runner import lint_paths
 
 EXAMPLES = os.path.join(ROOT, "examples")
@@ -444,13 +447,13 @@ def test_markdown_without_findings():
 # -- fast path, and the command line once it offers the formats -------------------------------------
 
 def test_output_module_stays_light():
-    code = ("import sys, masklint.output; bad = [m for m in ('click', 'jsonschema', 'masklint.report_sarif', "
-            "'masklint.report_markdown', 'keras', 'tensorflow') if m in sys.modules]; print(bad)")
+    code = ("import sys, masklint.reporters; bad = [m for m in ('click', 'jsonschema', 'masklint.reporters.sarif', "
+            "'masklint.reporters.markdown', 'keras', 'tensorflow') if m in sys.modules]; print(bad)")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert proc.stdout.strip() == "[]"
 
 
-wired = pytest.mark.skipif("sarif" not in getattr(cli, "FORMATS", ()),
+wired = pytest.mark.skipif("sarif" not in FORMATS,
                            reason="the CLI does not offer --format sarif/github/markdown yet")
 
 

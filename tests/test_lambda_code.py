@@ -121,8 +121,8 @@ def test_closure_and_defaults_of_a_live_function():
     assert rec.freevars == ("scale",) and rec.local_names[-1] == "scale"
 
 
-@pytest.mark.parametrize("module", ["json.decoder", "dataclasses", "inspect", "masklint.flow",
-                                    "masklint.source_frontend"])
+@pytest.mark.parametrize("module", ["json.decoder", "dataclasses", "inspect", "masklint.analysis.flow",
+                                    "masklint.frontends.source.interpreter"])
 def test_round_trip_of_whole_modules(module):
     """Every code object of a few large modules, the module body included (big constant tables,
     exception tables, nested classes and comprehensions)."""

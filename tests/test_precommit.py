@@ -116,6 +116,7 @@ def _clean_git_env(**extra):
         if key.startswith("GIT_") or key.startswith("PRE_COMMIT"):
             env.pop(key)
     env.pop("FORCE_COLOR", None)
+    env.pop("PYTHONPATH", None)  # conftest points it at the checkout; the hooks must run what pre-commit installed
     env["NO_COLOR"] = "1"
     env.update(extra)
     return env

@@ -418,7 +418,7 @@ def test_cli_probe_text_and_errors(probe_files):
     assert any(ln.startswith(f"{conv}:conv1d: MK104 [error] ") for ln in lines)  # live static analysis
     assert any(ln.startswith(f"probe: {probe_files['ok_emb_bilstm_gap']}: largest |difference|") and
                "9 forward passes" in ln for ln in lines), r.stdout
-    assert lines[-1].startswith("Found 2 findings (2 errors); 2 models probed, 2 could not be probed.")
+    assert lines[-1].startswith("Found 2 findings (2 errors); 2 models probed, 2 models could not be probed.")
     err = [ln for ln in r.stderr.splitlines() if ln.startswith("masklint: error: ")]
     assert len(err) == 2, r.stderr
     assert "Lambda layers" in err[0] and "--unsafe" in err[0]
@@ -477,7 +477,7 @@ def test_cli_probe_json_options_and_factory(tmp_path, probe_files):
 
 def test_cli_plain_probe_subcommand(probe_files):
     """``masklint probe FILE`` with no option: the click-free fast path of ``masklint.cli`` must hand
-    ``probe`` to the subcommand (``"probe"`` in ``cli.SUBCOMMANDS``)."""
+    ``probe`` to the subcommand (``"probe"`` in ``options.SUBCOMMANDS``)."""
     r = run_cli("probe", probe_files["ok_emb_bilstm_gap"])
     assert r.returncode == 0, r.stderr
     assert r.stdout.splitlines()[-1] == "No findings; 1 model probed."

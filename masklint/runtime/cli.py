@@ -9,9 +9,10 @@ import sys
 
 import click
 
-from ..cli import FAIL_ON, FORMATS
-from ..errors import LintError
-from ..findings import SEVERITY_RANK, Finding
+from .._click_options import option
+from ..errors import InternalError, LintError, error_lines
+from ..findings import Finding
+from ..selection import fails
 
 
 def _lengths(ctx, param, value):
@@ -49,11 +50,10 @@ def _positive(ctx, param, value):
 @click.option("--import", "imports", multiple=True, metavar="MODULE",
               help="Import MODULE first (registers custom layers); repeatable.")
 @click.option("--no-static", is_flag=True, help="Only the runtime findings (skip the live-model static analysis).")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
-@click.option("--fail-on", type=click.Choice(FAIL_ON), default=None,
-              help="Lowest severity that makes the exit code 1 (default: the configuration's, else warning).")
-@click.option("--isolated", is_flag=True, help="Ignore [tool.masklint] configuration files.")
-@click.option("--debug", is_flag=True, help="Show tracebacks for internal errors.")
+@option("fmt", default="text", show_default=True, help=None)
+@option("fail_on")
+@option("isolated", help="Ignore [tool.masklint] configuration files.")
+@option("debug")
 def probe_cmd(targets, pad_value, data, seed, tolerance, lengths, weights, unsafe, imports, no_static, fmt, fail_on,
               isolated, debug):
     """Probe TARGET: a model file (.keras, .h5, .hdf5, model .json) or package.module:factory.
@@ -111,20 +111,10 @@ def probe_target(target: str, *, static=True, known=None, **opts):
     return rep, static_findings
 
 
-def _summary(findings, probed: int, errors: int) -> str:
-    by = {s: sum(1 for f in findings if f.severity == s) for s in ("error", "warning", "info")}
-    models = f"{probed} model{'s' if probed != 1 else ''} probed"
-    err = f", {errors} could not be probed" if errors else ""
-    if not findings:
-        return f"No findings; {models}{err}."
-    parts = ", ".join(f"{c} {s}{'s' if c != 1 else ''}" for s, c in by.items() if c)
-    n = len(findings)
-    return f"Found {n} finding{'s' if n != 1 else ''} ({parts}); {models}{err}."
-
-
 def run_probe(targets, *, pad_value=None, data=None, seed=0, tolerance=None, lengths=None, weights="perturbed",
               unsafe=False, imports=(), static=True, fmt="text", fail_on="warning", debug=False, known=None) -> int:
-    from ..output import format_json, format_text, use_colour
+    from ..reporters import render
+    from ..reporters.text import format_text, summary, use_colour
 
     findings: list[Finding] = []
     errors: list[tuple[str, str]] = []
@@ -146,9 +136,7 @@ def run_probe(targets, *, pad_value=None, data=None, seed=0, tolerance=None, len
         except KeyboardInterrupt:
             raise
         except Exception as exc:  # an internal error must not hide the other targets
-            if debug:
-                raise
-            errors.append((target, f"internal error: {type(exc).__name__}: {exc} (rerun with --debug and report it)"))
+            errors.append((target, InternalError.from_exception(exc)))
             continue
         probed += 1
         found = sorted(static_findings + rep.all_findings(), key=Finding.sort_key)
@@ -157,11 +145,8 @@ def run_probe(targets, *, pad_value=None, data=None, seed=0, tolerance=None, len
     if bar is not None:
         bar.close()
     out = sys.stdout
-    if fmt == "json":
-        out.write(format_json(findings) + "\n")
-    elif fmt != "text":  # sarif, github, markdown: the same reports as a lint run
-        from ..output import render
-
+    tail = ""
+    if fmt != "text":  # json, sarif, github, markdown: the same reports as a lint run
         out.write(render(fmt, findings, files=probed, errors=errors))
     else:
         colour = use_colour(out)
@@ -170,13 +155,13 @@ def run_probe(targets, *, pad_value=None, data=None, seed=0, tolerance=None, len
                 out.write(format_text(f, colour) + "\n")
             for ln in summary_lines:
                 out.write(ln + "\n")
-        out.write(_summary(findings, probed, len(errors)) + "\n")
+        tail = summary(findings, probed, len(errors), unit="model", done="probed", failed="could not be probed") + "\n"
     out.flush()
-    for target, reason in errors:
-        sys.stderr.write(f"masklint: error: {target}: {reason}\n")
+    for target, reason in errors:  # then the summary line, the last on a terminal (as for a lint run)
+        sys.stderr.write(error_lines(target, reason, debug))
+    sys.stderr.flush()
+    out.write(tail)
+    out.flush()
     if errors:
         return 2
-    if fail_on == "never":
-        return 0
-    threshold = SEVERITY_RANK[fail_on]
-    return 1 if any(SEVERITY_RANK[f.severity] >= threshold for f in findings) else 0
+    return 1 if any(fails(f.severity, fail_on) for f in findings) else 0

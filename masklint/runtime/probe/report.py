@@ -70,7 +70,7 @@ class ProbeReport:
         return out
 
     def text(self) -> str:
-        from ...output import format_text, summary
+        from ...reporters.text import format_text, summary
 
         lines = [format_text(f, False) for f in self.all_findings()]
         lines += self.summary_lines()

@@ -7,8 +7,10 @@ replaced, and which consumer (or the loss) sees padding. Findings that carry no 
 """
 from __future__ import annotations
 
-from .findings import Finding
-from .output import rel_path, summary
+from .._version import __version__
+from ..findings import Finding
+from .common import rel_path
+from .text import summary
 
 # what the culprit does to the mask (the flow's "how"), as node text and as the label of the edge to the
 # consumer
@@ -167,9 +169,9 @@ def _location(f: Finding, root) -> str:
     return _code(path) + (f" layer {_code(f.layer)}" if f.layer else "")
 
 
-def markdown_report(findings: list[Finding], *, files: int, errors: list[tuple[str, str]], root=None,
-                    version: str = "") -> str:
-    out = [f"## masklint report", "", summary(findings, files, len(errors)), ""]
+def report(findings: list[Finding], *, files: int, errors: list[tuple[str, str]], root=None,
+           version: str = __version__, **_) -> str:
+    out = ["## masklint report", "", summary(findings, files, len(errors)), ""]
     if findings:
         out += ["| Severity | Code | Location | Message |", "|---|---|---|---|"]
         for f in findings:

@@ -9,12 +9,14 @@ file, with the culprit's layer path as a logical location. Files that could not 
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 from urllib.parse import quote
 
-from .findings import RULES, Finding
-from .output import fingerprint, rel_path
+from .._version import __version__
+from ..findings import RULES, Finding
+from .common import fingerprint, rel_path
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SRCROOT = "%SRCROOT%"
@@ -37,7 +39,7 @@ def _first_paragraph(doc: str, heading: str) -> str | None:
 
 
 def rule_descriptor(code: str) -> dict:
-    from .docs import rule_doc
+    from ..docs import rule_doc
 
     r = RULES[code]
     doc = rule_doc(code)
@@ -161,3 +163,9 @@ def sarif_log(findings: list[Finding], *, errors: list[tuple[str, str]], root: s
         "results": [result(f, index, root) for f in findings],
     }
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
+
+
+def report(findings: list[Finding], *, errors: list[tuple[str, str]], root: str | None = None,
+           version: str = __version__, **_) -> str:
+    """The SARIF log as indented JSON."""
+    return json.dumps(sarif_log(findings, errors=errors, root=root, version=version), indent=2) + "\n"
