@@ -89,10 +89,10 @@ def check(model, *, probe: bool = False, label: str | None = None, known: dict |
 
     The model's graph goes through the same analysis as a saved file (``source="model"``), with the mask
     behaviour of custom and third-party layers read from the live objects (``supports_masking``, what
-    ``compute_mask`` returns), so they are not reported as unknown (MK001). Subclassed models have no
+    ``compute_mask`` returns), so they are not reported as unknown (unknown-mask-behaviour). Subclassed models have no
     graph: the static part is then empty and a ``UserWarning`` says so.
 
-    ``probe=True`` also runs the padding probe (``source="probe"``, MK301-MK304); ``probe_options`` are
+    ``probe=True`` also runs the padding probe (``source="probe"``: the runtime rules); ``probe_options`` are
     those of :func:`probe` (``pad_value``, ``data``, ``seed``, ``tolerance``, ``lengths``, ``weights``).
     ``known`` maps custom class names to behaviours (``knowledge.custom_spec``) the live objects cannot tell.
     No configuration file is read.

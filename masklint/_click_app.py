@@ -93,7 +93,7 @@ def rules_table(rules) -> list[str]:
 @cli.command("rule")
 @click.argument("code")
 def rule_cmd(code):
-    """Print the document of rule CODE (a code like MK104 or a name like mask-dropped)."""
+    """Print the document of rule CODE (a code, or a name like mask-dropped)."""
     from .docs import rule_doc
 
     c = code.upper() if code.upper() in RULES else NAMES.get(code)

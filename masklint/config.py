@@ -3,14 +3,14 @@
 Keys (all optional)::
 
     [tool.masklint]
-    select = ["MK1", "MK2"]          # codes, prefixes or rule names; default: every rule
-    ignore = ["MK001"]
-    extend-select = ["MK3"]          # added to select (or to the default)
+    select = ["<prefix>", "<code>"]  # codes, code prefixes or rule names; default: every rule
+    ignore = ["unknown-mask-behaviour"]
+    extend-select = ["<prefix>"]     # added to select (or to the default)
     extend-ignore = []
     fail-on = "warning"              # info | warning | error | never
     exclude = ["legacy/*", "*.h5"]   # globs, relative to the pyproject.toml's directory
     extend-exclude = []
-    per-file-ignores = { "tests/*.py" = ["MK101"], "models/clf.keras::lstm*" = ["MK104"] }
+    per-file-ignores = { "tests/*.py" = ["missing-mask"], "models/clf.keras::lstm*" = ["mask-dropped"] }
 
     [tool.masklint.known-mask-layers]  # custom layer class (or registered name) -> behaviour
     PositionalEncoding = "propagate"
