@@ -6,8 +6,15 @@ from __future__ import annotations
 
 from .. import knowledge as K
 from ..ir import Layer, Node, Tensor
-from ..rules import (CudnnPadding, LossSeesPadding, MaskCrash, MaskDropped, MaskRank, MissingMask, PaddedTargets,
-                     Record, UnknownMaskBehaviour)
+from ..rules.base import Record
+from ..rules.mk001_unknown_mask_behaviour import UnknownMaskBehaviour
+from ..rules.mk101_missing_mask import MissingMask
+from ..rules.mk104_mask_dropped import MaskDropped
+from ..rules.mk105_mask_rank import MaskRank
+from ..rules.mk108_mask_crash import MaskCrash
+from ..rules.mk109_loss_sees_padding import LossSeesPadding
+from ..rules.mk204_cudnn_padding import CudnnPadding
+from ..rules.mk205_padded_targets import PaddedTargets
 from .state import UNKNOWN, Lost, Mask, State
 
 

@@ -12,7 +12,13 @@ from __future__ import annotations
 from .. import knowledge as K
 from .._record import replace
 from ..ir import INPUT, MODEL, OP, Graph, Layer, Node, Tensor
-from ..rules import MaskCrash, MaskDropped, MaskRank, MaskReplaced, PaddingMixed, Record, UnknownMaskBehaviour
+from ..rules.base import Record
+from ..rules.mk001_unknown_mask_behaviour import UnknownMaskBehaviour
+from ..rules.mk103_mask_replaced import MaskReplaced
+from ..rules.mk104_mask_dropped import MaskDropped
+from ..rules.mk105_mask_rank import MaskRank
+from ..rules.mk107_padding_mixed import PaddingMixed
+from ..rules.mk108_mask_crash import MaskCrash
 from . import shapes
 from .consumers import ConsumerChecks
 from .producers import MaskProducers

@@ -6,8 +6,12 @@ from __future__ import annotations
 from .. import knowledge as K
 from .._record import replace
 from ..ir import Node
-from ..rules import (BadMaskValue, MaskingAfterEmbedding, MaskRank, MaskReplaced, MaskValueMismatch,
-                     RealValuesMasked)
+from ..rules.mk102_masking_after_embedding import MaskingAfterEmbedding
+from ..rules.mk103_mask_replaced import MaskReplaced
+from ..rules.mk105_mask_rank import MaskRank
+from ..rules.mk106_bad_mask_value import BadMaskValue
+from ..rules.mk201_mask_value_mismatch import MaskValueMismatch
+from ..rules.mk202_real_values_masked import RealValuesMasked
 from . import shapes
 from .state import Mask, State, Time, as_float, is_int
 

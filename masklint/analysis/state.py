@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .._record import factory, record
 from ..ir import Layer
-from ..rules import Record
+from ..rules.base import Record
 
 
 class _Unknown:

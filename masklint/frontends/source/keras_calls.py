@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ... import knowledge as K
 from ...ir import INPUT, LAYER, OP, Layer, Node
-from ...rules import EmbeddingWithoutPaddingSlot
+from ...rules.mk203_embedding_without_padding_slot import EmbeddingWithoutPaddingSlot
 from .names import FUNCTIONAL_NAMES, INPUT_NAMES, MODEL_NAMES, AutoNames, _camel, _snake, layer_class
 from .values import UNKNOWN, Arr, Const, FuncModel, LayerObj, Seq, Tens, VocabLen, _plain, _tensors
 

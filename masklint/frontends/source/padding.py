@@ -5,7 +5,7 @@ objects the rules read."""
 from __future__ import annotations
 
 from ...ir import DATA, Layer, PaddingFact
-from ...rules import RealValuesMasked
+from ...rules.mk202_real_values_masked import RealValuesMasked
 from .names import PAD_NAMES, TOKENIZER_NAMES, AutoNames
 from .values import UNKNOWN, Arr, Const, Tokenizer, Vocab, VocabLen, WordIndex
 
