@@ -24,7 +24,8 @@ NAMES: dict[str, str] = {r.name: r.code for r in RULES.values()}
 SEVERITIES = ("info", "warning", "error")
 SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
 
-# the records the analysis emits, by what they mean (flow.py imports them from here)
+# the records the analysis, the runtime probe and the --data checks emit, by what they mean (flow.py, the
+# probe and runtime/data.py import them from here)
 UnknownMaskBehaviour = mk001_unknown_mask_behaviour.UnknownMaskBehaviour
 UnusedNoqa = mk002_unused_noqa.UnusedNoqa
 MissingMask = mk101_missing_mask.MissingMask
@@ -41,6 +42,10 @@ RealValuesMasked = mk202_real_values_masked.RealValuesMasked
 EmbeddingWithoutPaddingSlot = mk203_embedding_without_padding_slot.EmbeddingWithoutPaddingSlot
 CudnnPadding = mk204_cudnn_padding.CudnnPadding
 PaddedTargets = mk205_padded_targets.PaddedTargets
+PaddingLeak = mk301_padding_leak.PaddingLeak
+RuntimeMaskLost = mk302_runtime_mask_lost.RuntimeMaskLost
+EmptySequenceNan = mk303_empty_sequence_nan.EmptySequenceNan
+ProbeCrash = mk304_probe_crash.ProbeCrash
 
 
 def resolve(token: str) -> str | None:
