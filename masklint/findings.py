@@ -43,7 +43,9 @@ class Finding:
 
 def finding_of(rec: Record, path: str, source: str = "model", layers=None) -> Finding:
     """The finding of one record. ``layers`` (optional): a mapping layer path -> Layer of the analysed
-    model, used to name the classes and source lines of the roles in ``Finding.extra["flow"]``."""
+    model, used to name the classes and source lines of the roles in ``Finding.extra["flow"]``. The
+    record's own measurements (:meth:`Record.extra`) join ``Finding.extra``; a record without a mask path
+    to draw (``roles()`` empty) gets no ``"flow"``."""
     message = rec.message()
     if not message:
         raise AssertionError(f"{type(rec).__name__} ({rec.code}) gave no message")
@@ -56,6 +58,7 @@ def finding_of(rec: Record, path: str, source: str = "model", layers=None) -> Fi
     consumer = rec.consumer
     f = Finding(code=rec.code, message=message, fix=rec.fix(), path=path, layer=layer,
                 consumer=None if consumer == "loss" else consumer, source=source, line=line, column=column)
+    f.extra.update(rec.extra())
     roles = rec.roles()
     if roles:
         f.extra["flow"] = flow_of(roles, layers)

@@ -29,10 +29,11 @@ class PaddingLeakError(AssertionError):
 def assert_padding_invariant(model, *, pad_value=None, data=None, seed=0, tolerance=None, lengths=None,
                              weights="perturbed", fail_on="warning", include_static=False, label=None):
     """Probe ``model`` (see :func:`masklint.probe`) and raise :class:`PaddingLeakError` when a finding
-    of severity ``fail_on`` or higher comes out (default ``"warning"``: MK301 padding leak, MK304 crash,
-    MK302 runtime mask lost, MK303 NaN on all-padding samples, and the ``data`` checks MK201/MK202/MK204).
+    of severity ``fail_on`` or higher comes out (default ``"warning"``: a padding leak, a probe crash, a
+    runtime mask lost, NaN on all-padding samples, and the ``data`` checks: mask-value mismatch, real
+    values masked, cuDNN padding).
 
-    ``include_static=True`` also applies the static analysis of the live model (MK1xx).
+    ``include_static=True`` also applies the static analysis of the live model.
     The error message is the same report as ``masklint probe`` prints. Returns the report otherwise.
     The model's weights are restored after the probe.
     """

@@ -95,3 +95,44 @@ def test_a_record_without_a_message_fails_loudly():
 
     with pytest.raises(AssertionError):
         finding_of(Mute(), "x.keras")
+
+
+def test_data_sample_findings_are_the_static_rules_records():
+    """``--data`` builds the records the static analysis emits (one message function per rule) and renders
+    them with finding_of (source ``data``), without Keras."""
+    import numpy as np
+
+    from masklint import ir
+    from masklint.runtime.data import data_findings, infer_padding
+
+    ids = np.array([[3, 4, 5, 7], [2, 6, 9, 9], [4, 4, 7, 7], [0, 0, 0, 0]])  # not padded; one empty row
+    x = np.full((3, 5, 2), 2.0)
+    x[0, :2], x[1, :4], x[2, :1] = 0.5, 0.25, 3.0
+    x[1, 1] = 0.0  # a real step equal to Masking(0.)'s mask value
+    emb = ir.Layer(name="emb", path="emb", class_name="Embedding")
+    masking = ir.Layer(name="masking", path="masking", class_name="Masking")
+    gru = ir.Layer(name="gru", path="gru", class_name="GRU")
+    checks = [
+        {"input": "ids", "array": ids, "padding": infer_padding(ids, 0), "producer": emb, "mask_zero": True,
+         "mask_value": 0.0, "consumer": None, "rnns": [(gru, "GRU")]},
+        {"input": "x", "array": x, "padding": infer_padding(x), "producer": masking, "mask_zero": False,
+         "mask_value": 0.0, "consumer": "lstm", "rnns": []},
+    ]
+    found = data_findings("m.keras", checks)
+    got = [(f.code, f.layer, f.consumer, f.source) for f in found]
+    assert got == [("MK204", "gru", None, "data"), ("MK201", "masking", "lstm", "data"),
+                   ("MK202", "masking", "lstm", "data")], got
+    cudnn, mismatch, real = found
+    # (it once read "... is has 1 all-padding row" when the sample was not left-padded)
+    assert cudnn.message.startswith("the data sample for input 'ids' has 1 all-padding row, and it reaches")
+    assert cudnn.fix == "drop empty rows, or pass use_cudnn=False to 'gru'"
+    assert cudnn.extra == {"side": None, "empty_rows": 1}
+    assert mismatch.message == ("the data sample for input 'x' is padded with 2 on the right (post), 3 of 3 rows "
+                                "padded, but Masking 'masking' masks steps equal to 0: padded steps are not masked; "
+                                "'lstm' sees padding")
+    assert mismatch.fix == "use Masking(mask_value=2) or pad the data with 0"
+    assert mismatch.extra == {"pad_value": 2, "mask_value": 0, "side": "post"}
+    assert real.message == ("1 real step in 1 row of the data sample for input 'x' holds all features equal to 0 "
+                            "(first: row 1, step 1): Masking 'masking' masks steps equal to 0, so it is silently "
+                            "skipped as padding")
+    assert real.extra == {"steps": 1, "rows": 1} and "flow" not in real.extra

@@ -11,7 +11,7 @@ analysis as ``known={class_name: Spec}``:
   ``compute_mask`` returns the incoming mask);
 * ``compute_mask`` overridden -> it is called on a small concrete input: a mask from ``compute_mask(x,
   None)`` -> ``create``; ``None`` for a given mask -> ``consume`` (``call`` takes ``mask``) or ``drop``;
-  the mask itself -> ``propagate``; anything else -> unknown (MK001 stays).
+  the mask itself -> ``propagate``; anything else -> unknown (unknown-mask-behaviour stays).
 
 Subclassed models (no functional graph) cannot be turned into an IR: the static part is then empty and
 says so (:attr:`LiveModel.note`); the probe still runs on them.
@@ -247,6 +247,7 @@ def layer_kind(layer) -> str | None:
 def known_specs(model) -> tuple[dict, dict]:
     """``({name: Spec}, {class name: kind})`` for every custom (non-Keras) layer class in the model."""
     from .. import knowledge as K
+    from ..rules.mk001_unknown_mask_behaviour import UnknownMaskBehaviour
 
     keras = _keras()
     known: dict = {}
@@ -258,7 +259,7 @@ def known_specs(model) -> tuple[dict, dict]:
             "Layer._flatten_layers", exc,
             "only the model's top-level layers (model.layers) are read for custom mask behaviour: custom layers "
             "inside wrappers or nested models are not resolved from the live objects (they may be reported as "
-            "unknown, MK001)")
+            f"unknown, {UnknownMaskBehaviour.RULE.code})")
         layers = list(getattr(model, "layers", []))
     for lay in layers:
         cls = type(lay)

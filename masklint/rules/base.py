@@ -1,15 +1,18 @@
 """What every rule module is made of: its :class:`Rule` (code, name, default severity, summary) and a
-:class:`Record` subclass -- the typed record of what the analysis (or the runtime probe) found, which
-the rule turns into a message, a fix and the roles the reports draw.
+:class:`Record` subclass -- the typed record of what the analysis (or the runtime probe, or a ``--data``
+sample) found, which the rule turns into a message, a fix and the roles the reports draw.
 
 A rule module holds, in this order (see CONTRIBUTING.md):
 
 * ``RULE = Rule(code, name, severity, summary)``;
 * one ``Record`` subclass (its fields are what the analysis measured: culprit, consumer and the rule's
-  own facts), with ``message()``, ``fix()`` and ``roles()``;
+  own facts), with ``message()``, ``fix()`` and ``roles()`` (and ``extra()`` for measurements the
+  finding carries as data);
 * any check that belongs to the rule alone (an autofix plan, a source-text check).
 """
 from __future__ import annotations
+
+import math
 
 from .._record import record
 
@@ -25,6 +28,34 @@ class Rule:
 def q(s) -> str:
     """A layer or variable name as the messages quote it."""
     return f"'{s}'"
+
+
+def num(x) -> str:
+    """A measured number (a difference, a tolerance, a pad value) as the messages print it."""
+    if x is None:
+        return "?"
+    x = float(x)
+    if x != x:
+        return "nan"
+    if math.isinf(x):
+        return "inf"
+    if x == 0:
+        return "0"
+    if x.is_integer() and abs(x) < 1e6:
+        return str(int(x))
+    return f"{x:.2g}" if abs(x) < 1e-3 or abs(x) >= 1e4 else f"{x:.4g}"
+
+
+def sample_of(input_name: str) -> str:
+    """The ``--data`` sample of one model input, as the messages name it."""
+    return f"the data sample for input {input_name!r}"
+
+
+def masks_what(path: str, mask_zero: bool, mask_value) -> str:
+    """What a mask producer masks: ``Embedding(mask_zero=True)`` id 0, or ``Masking`` its ``mask_value``."""
+    if mask_zero:
+        return f"Embedding {q(path)} with mask_zero=True masks id 0"
+    return f"Masking {q(path)} masks steps equal to {mask_value!r}"
 
 
 class Record:
@@ -71,6 +102,11 @@ class Record:
         if c == "loss":
             return "; the loss counts padded steps"
         return f"; {q(c)} sees padding"
+
+    def extra(self) -> dict:
+        """What the rule measured, for ``Finding.extra`` (the probe's differences and tolerances, a data
+        sample's counts); nothing by default."""
+        return {}
 
     def roles(self) -> dict:
         """The mask path for the Markdown/Mermaid and SARIF reports: ``how`` (what the culprit does),

@@ -13,7 +13,7 @@ RULE = Rule("MK109", "loss-sees-padding", "warning",
 @record
 class LossSeesPadding(Record):
     """``why``: ``"mha_residual"``, ``"repeat_head"`` (``origin``: the layer whose mask covered the time
-    axis), or None: a mask dropped before the output (``how``, ``origin``, ``at_class`` as in MK104)."""
+    axis), or None: a mask dropped before the output (``how``, ``origin``, ``at_class`` as in ``MaskDropped``)."""
 
     RULE = RULE
     culprit: object

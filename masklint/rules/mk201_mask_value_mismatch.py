@@ -7,16 +7,17 @@ Autofix (safe, source only): ``mask_value`` set to the padding value.
 from __future__ import annotations
 
 from .._record import record
-from .base import Record, Rule, q
+from .base import Record, Rule, masks_what, q, sample_of
 
 RULE = Rule("MK201", "mask-value-mismatch", "error", "the data's padding value differs from what the mask producer masks")
 
 
 @record
 class MaskValueMismatch(Record):
-    """``pad``: the padding value; ``how``: what pads (``"pad_sequences"``, ``"a --data sample"``...);
-    ``pad_origin``: the IR layer of the padding call (source) or None; ``mask_value`` / ``mask_zero``: what
-    the producer (the culprit) masks."""
+    """``pad``: the padding value; ``mask_value`` / ``mask_zero``: what the producer (the culprit) masks.
+    Who pads: in code, ``how`` (``"pad_sequences"``, ``"np.full"``...) and ``pad_origin`` (the IR layer of
+    the padding call in source, or None); in a ``--data`` sample, ``sample`` (the model input it feeds),
+    ``layout`` (how the sample is padded, as the padding inference describes it) and ``side``."""
 
     RULE = RULE
     HOW = "mismatch"
@@ -27,22 +28,36 @@ class MaskValueMismatch(Record):
     mask_zero: bool = False
     how: str | None = None
     pad_origin: object = None
+    sample: str | None = None
+    layout: str | None = None
+    side: str | None = None
 
     def message(self) -> str:
-        po = self.pad_origin
-        where = f" (line {po.line})" if po is not None and po.line else ""
-        name = q(self.culprit.path)
-        producer = f"Embedding {name} with mask_zero=True masks id 0" if self.mask_zero else (
-            f"Masking {name} masks steps equal to {self.mask_value!r}")
-        return (f"the data is padded with {self.pad!r} by {self.how}{where}, but {producer}: padded steps are not "
-                f"masked{'' if not self.consumer else f'; {q(self.consumer)} sees padding'}")
+        if self.sample is not None:
+            padded = f"{sample_of(self.sample)} is {self.layout}"
+        else:
+            po = self.pad_origin
+            where = f" (line {po.line})" if po is not None and po.line else ""
+            padded = f"the data is padded with {self.pad!r} by {self.how}{where}"
+        return (f"{padded}, but {masks_what(self.culprit.path, self.mask_zero, self.mask_value)}: padded steps are "
+                f"not masked{'' if not self.consumer else f'; {q(self.consumer)} sees padding'}")
 
     def fix(self) -> str:
+        if self.sample is not None:
+            return ("pad with 0 (and keep 0 for padding only)" if self.mask_zero else
+                    f"use Masking(mask_value={self.pad!r}) or pad the data with {self.mask_value!r}")
         if self.mask_zero:
             return "pad with 0 (value=0) or shift the ids"
         return f"use Masking(mask_value={self.pad!r}) or pad with value={self.mask_value!r}"
 
+    def extra(self) -> dict:
+        if self.sample is None:
+            return {}
+        return {"pad_value": self.pad, "mask_value": self.mask_value, "side": self.side}
+
     def roles(self) -> dict:
+        if self.sample is not None:
+            return {}  # no layer pads a data sample: no mask path to draw
         po = self.pad_origin
         return self._roles(detail=self.how, producer=(self.culprit.path, None, self.culprit),
                            upstream=(po.path, po.class_name, po) if po is not None else None)

@@ -61,9 +61,10 @@ def probe_cmd(targets, pad_value, data, seed, tolerance, lengths, weights, unsaf
     \b
     The model is run on padded batches (several lengths, post and pre padding, rows shuffled, eager
     and compiled predict); masklint reports when the outputs at the real positions change with the
-    padding (MK301), when the output's runtime mask is lost (MK302), when an all-padding sample gives
-    NaN (MK303, with --data showing empty rows) and when a padded batch crashes (MK304), plus the
-    --data checks (MK201, MK202, MK204) and the static analysis of the live model.
+    padding (padding-leak), when the output's runtime mask is lost (runtime-mask-lost), when an
+    all-padding sample gives NaN (empty-sequence-nan, with --data showing empty rows) and when a padded
+    batch crashes (probe-crash), plus the --data checks (mask-value-mismatch, real-values-masked,
+    cudnn-padding) and the static analysis of the live model.
     A factory is imported and called: it is your own code, run only on this explicit request.
     """
     from ..config import ConfigError, Resolver

@@ -1,11 +1,13 @@
 """``--data x.npy|x.npz``: a sample of the real padded inputs.
 
 From the sample masklint infers how the data is padded -- the padding value and side, each row's real
-length, all-padding rows -- and checks it against the model's mask producers:
+length, all-padding rows -- and checks it against the model's mask producers, with the records of the
+static rules (:mod:`masklint.rules`) built from the sample instead of code:
 
-* MK201: the data is padded with a value the mask producer does not mask;
-* MK202: real steps (inside a row's real span) equal the mask value, so they are masked as padding;
-* MK204: left padding or all-padding rows reach a masked, cuDNN-eligible LSTM/GRU.
+* ``MaskValueMismatch``: the data is padded with a value the mask producer does not mask;
+* ``RealValuesMasked``: real steps (inside a row's real span) equal the mask value, so they are masked
+  as padding;
+* ``CudnnPadding``: left padding or all-padding rows reach a masked, cuDNN-eligible LSTM/GRU.
 
 A step is a pad candidate when all its features hold one value (``Masking`` masks a step only when
 every feature equals ``mask_value``). The padding is the run of identical candidate steps at the end
@@ -22,7 +24,10 @@ import numpy as np
 
 from .._record import factory, record
 from ..errors import LintError
-from ..findings import Finding
+from ..findings import Finding, finding_of
+from ..rules.mk201_mask_value_mismatch import MaskValueMismatch
+from ..rules.mk202_real_values_masked import RealValuesMasked
+from ..rules.mk204_cudnn_padding import CudnnPadding
 
 
 @record
@@ -173,59 +178,40 @@ def real_steps_equal(arr: np.ndarray, pad: Padding, v: float) -> tuple[int, int,
     return n, int(hit.any(axis=1).sum()), (int(r), int(s))
 
 
-def data_findings(path: str, checks: list[dict]) -> list[Finding]:
-    """MK201/MK202/MK204 from the per-input facts gathered by the probe (see probe.plan_data_checks).
+def _plain(v):
+    """A pad or mask value as code would write it (``-1``, not ``-1.0``), for the messages."""
+    f = float(v)
+    return int(f) if f.is_integer() and abs(f) < 1e15 else f
 
-    Each check: ``input`` (name), ``array``, ``padding`` (Padding), ``producer`` (layer path or None),
-    ``producer_class``, ``mask_value`` (float or None), ``consumer`` (first consumer or None), ``rnns``
-    (paths of masked cuDNN-eligible LSTM/GRU layers fed by this input, with their class names).
+
+def data_findings(path: str, checks: list[dict]) -> list[Finding]:
+    """The findings of the data sample (see ``probe.data_checks``): the same records as the static analysis
+    (mask-value mismatch, real values masked, cuDNN padding), built from the sample instead of code.
+
+    Each check: ``input`` (name), ``array``, ``padding`` (Padding), ``producer`` (the IR layer of the mask
+    producer, or None), ``mask_zero`` (the producer is an ``Embedding(mask_zero=True)``), ``mask_value``
+    (float or None), ``consumer`` (path of the first consumer, or None), ``rnns`` ((IR layer, class as
+    printed) of the masked cuDNN-eligible LSTM/GRU layers fed by this input).
     """
-    out: list[Finding] = []
+    out: list = []
     for c in checks:
         pad: Padding = c["padding"]
         arr = c["array"]
         mv = c.get("mask_value")
         prod = c.get("producer")
         cons = c.get("consumer")
-        what = f"input {c['input']!r}" if c.get("input") else "the input"
-        mask_zero = c.get("producer_class") in ("Embedding", "ReversibleEmbedding")
-        producer_txt = (f"Embedding '{prod}' with mask_zero=True masks id 0" if mask_zero
-                        else f"Masking '{prod}' masks steps equal to {_fmt(mv)}")
+        mask_zero = bool(c.get("mask_zero"))
         if prod is not None and mv is not None and mv == mv and pad.value is not None and not pad.given \
                 and pad.value == pad.value and float(pad.value) != float(mv):
-            out.append(Finding(
-                code="MK201", path=path, layer=prod, consumer=cons, source="data",
-                message=(f"the data sample for {what} is {pad.describe()}, but {producer_txt}: padded steps are "
-                         f"not masked" + (f"; '{cons}' sees padding" if cons else "")),
-                fix=("pad with 0 (and keep 0 for padding only)" if mask_zero else
-                     f"use Masking(mask_value={_fmt(pad.value)}) or pad the data with {_fmt(mv)}"),
-                extra={"pad_value": pad.value, "mask_value": mv, "side": pad.side}))
+            out.append(MaskValueMismatch(prod, cons, pad=_plain(pad.value), mask_value=_plain(mv), mask_zero=mask_zero,
+                                         sample=c["input"], layout=pad.describe(), side=pad.side))
         if prod is not None and mv is not None and mv == mv and pad.lengths is not None:
             n, nrows, first = real_steps_equal(arr, pad, float(mv))
             if n:
-                where = f" (first: row {first[0]}, step {first[1]})" if first else ""
-                thing = "token id 0" if mask_zero else f"all features equal to {_fmt(mv)}"
-                out.append(Finding(
-                    code="MK202", path=path, layer=prod, consumer=cons, source="data",
-                    message=(f"{n} real step{'s' if n != 1 else ''} in {nrows} row{'s' if nrows != 1 else ''} of the "
-                             f"data sample for {what} hold{'s' if n == 1 else ''} {thing}{where}: {producer_txt}, so "
-                             f"{'it is' if n == 1 else 'they are'} silently skipped as padding"),
-                    fix=("reserve id 0 for padding: number the vocabulary from 1 and size the Embedding "
-                         "len(vocab) + 1" if mask_zero else
-                         "pad with a value no real step can take and use it as Masking's mask_value"),
-                    extra={"steps": n, "rows": nrows}))
+                out.append(RealValuesMasked(prod, cons, why="sample_steps", sample=c["input"], mask_value=_plain(mv),
+                                            mask_zero=mask_zero, steps=n, rows=nrows, first=first))
         if pad.side == "pre" or pad.empty_rows:
-            why = []
-            if pad.side == "pre":
-                why.append("left-padded")
-            if pad.empty_rows:
-                why.append(f"has {pad.empty_rows} all-padding row{'s' if pad.empty_rows != 1 else ''}")
             for rnn, cls in c.get("rnns", ()):
-                out.append(Finding(
-                    code="MK204", path=path, layer=rnn, consumer=None, source="data",
-                    message=(f"the data sample for {what} is {' and '.join(why)}, and it reaches the masked, "
-                             f"cuDNN-eligible {cls} '{rnn}': on a GPU, compiled fit/predict fail cuDNN's "
-                             f"right-padding assertion"),
-                    fix=f"pad with padding='post' and drop empty rows, or pass use_cudnn=False to '{rnn}'",
-                    extra={"side": pad.side, "empty_rows": pad.empty_rows}))
-    return out
+                out.append(CudnnPadding(rnn, None, rnn_class=cls, why="sample", sample=c["input"], side=pad.side,
+                                        empty_rows=pad.empty_rows))
+    return [finding_of(rec, path, "data") for rec in out]

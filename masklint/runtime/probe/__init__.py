@@ -1,6 +1,6 @@
 """The padding probe: feed padded batches to a live model and prove whether padding leaks.
 
-Method (see ``rules/MK301-padding-leak.md`` for the user-facing description):
+Method (the padding-leak rule's document in ``rules/`` describes it for users):
 
 1. **Inputs.** A sequence input is one with a time axis that is padded: rank >= 3 (``(batch, time,
    features...)``), or rank 2 token ids (integer dtype, or fed to an ``Embedding``); with a variable time
@@ -17,7 +17,7 @@ Method (see ``rules/MK301-padding-leak.md`` for the user-facing description):
    them as they are.
 4. **Batches.** One reference batch (the unpadded sequences, ``(B, L)``), then one batch per padded
    length ``T`` holding every base sequence padded post and pre, rows shuffled (seeded); and one
-   all-padding sample for MK303. Fixed-length inputs (``Input((T0, ...))``) cannot vary their length:
+   all-padding sample (empty-sequence-nan). Fixed-length inputs (``Input((T0, ...))``) cannot vary their length:
    the reference is post-padded to ``T0`` and the variant batch holds post and pre copies, shuffled.
    Each batch runs once eagerly (``model(x, training=False)``) and once through compiled ``predict``;
    the all-padding sample runs eagerly. Default: 5 eager + 4 predict = 9 forward passes.
@@ -31,11 +31,11 @@ Method (see ``rules/MK301-padding-leak.md`` for the user-facing description):
    largest ``|value|`` of the reference tensor at the real positions and ``rtol = 1e-5``
    (:data:`DEFAULT_RTOL`, ``--tolerance``). A value that becomes NaN/inf where the reference is finite is
    an infinite difference.
-7. **Findings.** MK301 when a model output changes; the finding names the first layer (in graph order,
-   among the output's ancestors) whose real outputs change, the largest difference and the variant,
-   and, from the runtime masks of the same pass, where the mask was lost or went wrong. MK302 when an
-   output has a symbolic mask but no runtime mask. MK303 when the all-padding sample gives NaN/inf (or
-   raises). MK304 when a correctly padded batch raises.
+7. **Findings.** padding-leak when a model output changes; the finding names the first layer (in graph
+   order, among the output's ancestors) whose real outputs change, the largest difference and the
+   variant, and, from the runtime masks of the same pass, where the mask was lost or went wrong.
+   runtime-mask-lost when an output has a symbolic mask but no runtime mask. empty-sequence-nan when
+   the all-padding sample gives NaN/inf (or raises). probe-crash when a correctly padded batch raises.
 
 Modules, in layer order (each imports only those above it):
 
@@ -46,8 +46,8 @@ Modules, in layer order (each imports only those above it):
 * :mod:`.comparison`   tolerances and per-tap differences at the real positions
 * :mod:`.report`       :class:`ProbeReport`: what one probe did and found, as text
 * :mod:`.localisation` the first layer that changes, where the runtime mask was lost, a crash's layer
-* :mod:`.rules`        MK301-MK304 from the runs
-* :mod:`.data_checks`  the ``--data`` checks MK201/MK202/MK204 on top of the plan
+* :mod:`.rules`        the runtime rules' records from the runs
+* :mod:`.data_checks`  the ``--data`` checks (mask-value mismatch, real values masked, cuDNN padding)
 * :mod:`.driver`       one probe from start to end
 * :mod:`.api`          the entry points: :func:`probe_report`, :func:`probe_file`, :func:`probe_file_report`
 """

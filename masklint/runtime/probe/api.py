@@ -16,7 +16,9 @@ from .report import ProbeReport
 
 def probe_report(model, *, label=None, pad_value=None, data=None, seed=0, tolerance=None, lengths=None,
                  weights="perturbed", live=None, known=None) -> ProbeReport:
-    """Probe a live model; ``data`` is a path to a ``.npy``/``.npz`` sample or a numpy array."""
+    """Probe a live model; ``data`` is a path to a ``.npy``/``.npz`` sample or a numpy array. ``live``: the
+    live front end's analysis of the model (:func:`masklint.frontends.live.analyse`), when the caller has
+    it; the findings name its IR layers."""
     keras = import_keras()
     label = label or getattr(model, "name", "model")
     arrays, data_path = None, None
@@ -32,19 +34,19 @@ def probe_report(model, *, label=None, pad_value=None, data=None, seed=0, tolera
             arrays = {"": np.asarray(data)}
     if not isinstance(model, keras.Model):
         raise LintError(f"expected a keras.Model, got {type(model).__name__}")
+    if arrays is not None and live is None:  # the data checks read the static analysis' mask states
+        from ...frontends.live import analyse
+
+        try:
+            live = analyse(model, label, known)
+        except LintError:
+            live = None
     p = _Probe(model, label, pad_value=pad_value, data=arrays, data_path=data_path, seed=seed,
-               tolerance=tolerance, lengths=lengths, weights=weights)
+               tolerance=tolerance, lengths=lengths, weights=weights, live=live)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         rep = p.go()
     if arrays is not None:
-        if live is None:
-            from ...frontends.live import analyse
-
-            try:
-                live = analyse(model, label, known)
-            except LintError:
-                live = None
         rep.data_findings = data_checks(p, live)
     return rep
 

@@ -1,10 +1,11 @@
-"""The ``--data`` checks (MK201/MK202/MK204) on top of the probe's input plan: per sequence input with
-data, its inferred padding, its mask producer and consumer, and the cuDNN-eligible RNNs it reaches."""
+"""The ``--data`` checks on top of the probe's input plan: per sequence input with data, its inferred
+padding, its mask producer and consumer, and the cuDNN-eligible RNNs it reaches (the sample's
+mask-value mismatch, real values masked and cuDNN padding, see :mod:`..data`)."""
 from __future__ import annotations
 
 
 def data_checks(p, live) -> list:
-    """MK201/MK202/MK204 findings for the inputs of probe ``p`` that have ``--data``; ``live`` is the static
+    """The data sample's findings for the inputs of probe ``p`` that have ``--data``; ``live`` is the static
     analysis of the model (:class:`masklint.frontends.live.LiveModel`) or None."""
     from ... import knowledge as K
     from ..data import data_findings
@@ -37,10 +38,11 @@ def data_checks(p, live) -> list:
                     inner = lay.class_name
                     if inner == "Bidirectional" and lay.inner:
                         inner = f"Bidirectional({lay.inner[0].class_name})"
-                    rnns.append((lay.path, inner))
-        checks.append({"input": s.name, "array": s.data, "padding": s.padding, "producer": s.producer,
-                       "producer_class": s.producer_class, "mask_value": s.mask_value, "consumer": consumer,
-                       "rnns": rnns})
+                    rnns.append((lay, inner))
+        producer = p.layer_of(s.producer, s.producer_class) if s.producer is not None else None
+        checks.append({"input": s.name, "array": s.data, "padding": s.padding, "producer": producer,
+                       "mask_zero": s.producer_class in ("Embedding", "ReversibleEmbedding"),
+                       "mask_value": s.mask_value, "consumer": consumer, "rnns": rnns})
         if s.padding.value is None and not s.padding.given:
             p.report.notes.append(f"--data: no padding found in the array for input {s.name!r}")
     return data_findings(p.label, checks)

@@ -4,6 +4,7 @@ The :class:`_Probe` holds the state the steps share (the other modules take it a
 """
 from __future__ import annotations
 
+from ... import ir
 from ...errors import LintError
 from ...findings import Finding
 from ..loading import import_keras, one_line
@@ -19,10 +20,13 @@ from .runs import run_batches, tap_view
 
 class _Probe:
     def __init__(self, model, label, *, pad_value=None, data=None, data_path=None, seed=0, tolerance=None,
-                 lengths=None, weights="perturbed"):
+                 lengths=None, weights="perturbed", live=None):
         self.keras = import_keras()
         self.model = model
         self.label = label
+        # the live front end's IR of the model (None when it was not built): the records' culprit layers
+        graph = getattr(live, "graph", None)
+        self.ir_layers = {lay.path: lay for lay in graph.walk_layers()} if graph is not None else {}
         self.pad_value = pad_value
         self.arrays = data
         self.data_path = data_path
@@ -38,6 +42,12 @@ class _Probe:
         if self.lengths is not None and (not self.lengths or self.lengths[0] < 2):
             raise LintError("--lengths: every padded length must be at least 2")
         self.report = ProbeReport(label=label, weights=weights, seed=self.seed, rtol=self.rtol)
+
+    def layer_of(self, name: str, class_name: str) -> ir.Layer:
+        """The IR layer of the live layer ``name`` (a top-level layer or op of the model), or a minimal one
+        with its name and class when the model has no IR."""
+        lay = self.ir_layers.get(name)
+        return lay if lay is not None else ir.Layer(name=name, path=name, class_name=class_name)
 
     # -- setup ------------------------------------------------------------------------------------
     def setup(self):

@@ -2,16 +2,16 @@
 an object and as text."""
 from __future__ import annotations
 
-import math
-
 from ..._record import factory, record
 from ...findings import Finding
+from ...rules.base import num
 from .comparison import DEFAULT_RTOL
 
 
 @record
 class ProbeReport:
-    """What one probe did and found; ``findings`` are the MK30x findings (source ``probe``)."""
+    """What one probe did and found; ``findings`` are the runtime rules' findings (source ``probe``),
+    ``data_findings`` those of the ``--data`` sample (source ``data``)."""
 
     label: str
     findings: list = factory(list)
@@ -77,17 +77,3 @@ class ProbeReport:
         lines.append(summary(self.all_findings(), 1, 0))
         return "\n".join(lines)
 
-
-def num(x) -> str:
-    if x is None:
-        return "?"
-    x = float(x)
-    if x != x:
-        return "nan"
-    if math.isinf(x):
-        return "inf"
-    if x == 0:
-        return "0"
-    if x.is_integer() and abs(x) < 1e6:
-        return str(int(x))
-    return f"{x:.2g}" if abs(x) < 1e-3 or abs(x) >= 1e4 else f"{x:.4g}"

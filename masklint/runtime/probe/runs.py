@@ -28,7 +28,7 @@ def run_eager(keras, tap_model, arrays, n_taps) -> Run:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             outs = tap_model(list(arrays), training=False)
-    except Exception as exc:  # noqa: BLE001 - the model's own failure is the finding (MK304)
+    except Exception as exc:  # noqa: BLE001 - the model's own failure is the finding (probe-crash)
         return Run(error=exc)
     outs = list(outs) if isinstance(outs, (list, tuple)) else [outs]
     vals, masks = [], []
