@@ -16,6 +16,10 @@ time whole processes and would disturb each other):
 * ``source``  ``bench_source.py``  -- source lint vs the libcst parse floor and Fixit
 * ``probe``   ``bench_probe.py``   -- ``masklint probe`` vs ``load_model`` + one ``predict`` (if present)
 * ``scale``   ``bench_scale.py``   -- time against 10..10,000 layers and files, with ``scale.png``
+* ``h5``      ``bench_h5.py``      -- what reading ``.h5`` configs under a deadline costs (fork, reader process)
+
+A tree with uncommitted changes is refused (``--allow-dirty`` for a trial run whose figures are not to
+be quoted): every result file records the commit it measured.
 
 Then ``bench/results/summary.md`` gets one table with every figure, its target and whether it is met,
 read from each part's JSON (the full results, or the ``--quick`` ones after a quick run), and a
@@ -42,6 +46,7 @@ PARTS = {
     "source": "bench_source.py",
     "probe": "bench_probe.py",
     "scale": "bench_scale.py",
+    "h5": "bench_h5.py",
 }
 
 
@@ -163,7 +168,19 @@ def rows_scale(quick: bool):
     return out, data
 
 
-ROWS = {"static": rows_static, "source": rows_source, "probe": rows_probe, "scale": rows_scale}
+def rows_h5(quick: bool):
+    data, src = _load("h5.json")
+    if data is None:
+        return [], None
+    f = data["figures"]
+    return [("h5", "reading an `.h5` config: in process / forked child / reused reader process, per file",
+             f"{f['in_process_ms']:.2f} / {f['fork_ms']:.2f} / {f['reader_process_ms']:.2f} ms "
+             f"(reader start-up once: {f['reader_process_start_ms']:.0f} ms)", "", "", src),
+            ("h5", f"directory of {data['files']} `.h5` models: `masklint DIR` / `lint_paths` with a thread running",
+             f"{f['cli_walk_s']:.2f} / {f['threaded_api_walk_s']:.2f} s", "", "", src)], data
+
+
+ROWS = {"static": rows_static, "source": rows_source, "probe": rows_probe, "scale": rows_scale, "h5": rows_h5}
 
 
 def summary(parts, quick: bool, runs_log: list[dict]) -> tuple[str, list]:
@@ -197,7 +214,13 @@ def main(argv=None) -> int:
     ap.add_argument("--quick", action="store_true", help="pass --quick to every part (smoke test)")
     ap.add_argument("--summary-only", action="store_true", help="run nothing; rebuild the summary from the results")
     ap.add_argument("--venv", default=str(ROOT / ".venv"), help="masklint's venv (default <repo>/.venv)")
+    ap.add_argument("--allow-dirty", action="store_true",
+                    help="measure a tree with uncommitted changes (its figures must not be quoted)")
     args = ap.parse_args(argv)
+    revision = _env.git_revision()
+    if not args.summary_only and revision and revision.endswith("-dirty") and not args.allow_dirty:
+        ap.error(f"the tree has uncommitted changes ({revision}): commit first, so that the figures name the "
+                 "code they measured (or pass --allow-dirty for a trial run)")
     only = [p for p in args.only.split(",") if p]
     skip = [p for p in args.skip.split(",") if p]
     for p in only + skip:
@@ -217,7 +240,8 @@ def main(argv=None) -> int:
             if not script.exists():
                 log(f"== {p}: {script.relative_to(ROOT)} does not exist; skipped")
                 continue
-            cmd = [python, str(script.relative_to(ROOT))] + (["--quick"] if args.quick else [])
+            cmd = [python, str(script.relative_to(ROOT))] + (["--quick"] if args.quick and p != "h5" else []) + (
+                ["--allow-dirty"] if args.allow_dirty and p == "h5" else [])
             log(f"== {p}: {' '.join(cmd)}")
             t0 = time.perf_counter()
             code = subprocess.run(cmd, cwd=ROOT).returncode
@@ -227,11 +251,17 @@ def main(argv=None) -> int:
             log(f"== {p}: exit {code} after {dt:.0f} s")
             if code != 0:
                 failed.append(p)
-    md, rows = summary(parts, args.quick, runs_log)
     out = RESULTS / ("tmp/summary_quick" if args.quick else "summary")
+    if args.summary_only and out.with_suffix(".json").exists():  # keep the log of the runs it summarises
+        try:
+            old = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
+            runs_log, revision = old.get("runs", []), old.get("revision", revision)
+        except (OSError, ValueError):
+            pass
+    md, rows = summary(parts, args.quick, runs_log)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.with_suffix(".md").write_text(md, encoding="utf-8")
-    out.with_suffix(".json").write_text(json.dumps({"runs": runs_log, "rows": [
+    out.with_suffix(".json").write_text(json.dumps({"revision": revision, "runs": runs_log, "rows": [
         dict(zip(("part", "figure", "value", "target", "status", "from"), r)) for r in rows]}, indent=1) + "\n",
         encoding="utf-8")
     print(md, end="")
