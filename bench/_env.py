@@ -18,12 +18,18 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def git_revision() -> str | None:
+    """The commit measured, ``-dirty`` when masklint's tree has uncommitted changes. The benchmarks' own
+    output (``bench/results/``, and README.md, whose figures ``run_all.py --readme`` rewrites) does not
+    count: a run writes it while it runs."""
     try:
-        out = subprocess.run(["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
-                             capture_output=True, text=True, timeout=10)
+        head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+                              capture_output=True, text=True, timeout=10).stdout.strip()
+        status = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no", "--", ".",
+                                 ":(exclude)bench/results", ":(exclude)README.md"],
+                                capture_output=True, text=True, timeout=10).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return None
-    return out.stdout.strip() or None
+    return (head + ("-dirty" if status else "")) if head else None
 
 
 def source_digest() -> str:

@@ -183,7 +183,7 @@ def rows_h5(quick: bool):
 ROWS = {"static": rows_static, "source": rows_source, "probe": rows_probe, "scale": rows_scale, "h5": rows_h5}
 
 
-def summary(parts, quick: bool, runs_log: list[dict]) -> tuple[str, list]:
+def summary(parts, quick: bool, runs_log: list[dict], revision: str | None = None) -> tuple[str, list]:
     rows = []
     missing = []
     for p in parts:
@@ -192,7 +192,7 @@ def summary(parts, quick: bool, runs_log: list[dict]) -> tuple[str, list]:
             missing.append(p)
         rows += r
     lines = [f"Benchmark summary — {_dt.datetime.now().astimezone().isoformat(timespec='seconds')}, git "
-             f"{_env.git_revision() or '?'}, masklint sources {_env.source_digest()}, {_env.cpu_name()} "
+             f"{revision or _env.git_revision() or '?'}, masklint sources {_env.source_digest()}, {_env.cpu_name()} "
              f"({os.cpu_count()} CPUs). Regenerate with `.venv/bin/python bench/run_all.py`"
              f"{' --quick' if quick else ''}; every figure links to the result file it comes from.", ""]
     if runs_log:
@@ -207,6 +207,20 @@ def summary(parts, quick: bool, runs_log: list[dict]) -> tuple[str, list]:
     return "\n".join(lines) + "\n", rows
 
 
+README_START = "<!-- bench:summary (written by bench/run_all.py --readme; do not edit by hand) -->"
+README_END = "<!-- /bench:summary -->"
+
+
+def _write_readme(md: str) -> None:
+    """Put the summary (its header line and table; links made relative to the repository root) between
+    the markers of README.md's Speed section."""
+    readme = ROOT / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    a, b = text.index(README_START) + len(README_START), text.index(README_END)
+    body = md.replace("`bench/results/", "`bench/results/")
+    readme.write_text(text[:a] + "\n" + body + text[b:], encoding="utf-8")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--only", default="", help=f"comma-separated parts to run ({','.join(PARTS)})")
@@ -214,6 +228,8 @@ def main(argv=None) -> int:
     ap.add_argument("--quick", action="store_true", help="pass --quick to every part (smoke test)")
     ap.add_argument("--summary-only", action="store_true", help="run nothing; rebuild the summary from the results")
     ap.add_argument("--venv", default=str(ROOT / ".venv"), help="masklint's venv (default <repo>/.venv)")
+    ap.add_argument("--readme", action="store_true",
+                    help="also write the summary table into README.md's Speed section (between its markers)")
     ap.add_argument("--allow-dirty", action="store_true",
                     help="measure a tree with uncommitted changes (its figures must not be quoted)")
     args = ap.parse_args(argv)
@@ -258,13 +274,16 @@ def main(argv=None) -> int:
             runs_log, revision = old.get("runs", []), old.get("revision", revision)
         except (OSError, ValueError):
             pass
-    md, rows = summary(parts, args.quick, runs_log)
+    md, rows = summary(parts, args.quick, runs_log, revision)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.with_suffix(".md").write_text(md, encoding="utf-8")
     out.with_suffix(".json").write_text(json.dumps({"revision": revision, "runs": runs_log, "rows": [
         dict(zip(("part", "figure", "value", "target", "status", "from"), r)) for r in rows]}, indent=1) + "\n",
         encoding="utf-8")
     print(md, end="")
+    if args.readme and not args.quick:
+        _write_readme(md)
+        log("rewrote the table in README.md")
     log(f"wrote {out.with_suffix('.md').relative_to(ROOT)}" + (f"; failed parts: {', '.join(failed)}" if failed else ""))
     return 1 if failed else 0
 
