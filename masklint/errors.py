@@ -9,6 +9,12 @@ class LintError(Exception):
     """A file could not be linted; ``str(err)`` is the one-line reason (without the path)."""
 
 
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's text (at most 300 characters), or its type's name."""
+    text = str(exc).strip()
+    return text.splitlines()[0][:300] if text else type(exc).__name__
+
+
 class InternalError(str):
     """The reason for a file that masklint failed on because of a bug in masklint (an unexpected
     exception), as opposed to a :class:`LintError` (the file's own problem).

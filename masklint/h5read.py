@@ -10,17 +10,13 @@ from __future__ import annotations
 
 import struct
 
-from .errors import LintError, limit, over
+from .errors import LintError, first_line, limit, over
 from .isolation import fork_safe, run_task
 
 TIMEOUT = "MASKLINT_H5_TIMEOUT"
 _REQ = struct.Struct("<Q")  # max bytes (0: no limit), then the path
 _ANS = struct.Struct("<I")  # len(version), then the version and the config
 
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0][:300] if text else type(exc).__name__
 
 
 def _scalar_attr(attrs, name: str, max_bytes: int | None, what: str):
@@ -64,7 +60,7 @@ def read_h5(path: str, max_bytes: int | None) -> tuple[bytes, str | None]:
     except Exception as exc:  # noqa: BLE001 - h5py raises OSError, KeyError, ValueError, TypeError...
         if "memory allocation failed" in str(exc):  # the HDF5 library's own words for a failed malloc
             raise MemoryError from None
-        raise LintError(f"is a damaged HDF5 file ({_first_line(exc)})") from None
+        raise LintError(f"is a damaged HDF5 file ({first_line(exc)})") from None
     if hasattr(raw, "tobytes") and not isinstance(raw, (bytes, str)):
         try:
             raw = raw.tobytes()

@@ -34,7 +34,7 @@ import struct
 import sys
 import threading
 
-from .errors import LintError, limit
+from .errors import LintError, first_line, limit
 
 IN_PROCESS = ("MASKLINT_IN_PROCESS", "MASKLINT_H5_IN_PROCESS")
 MEMORY = "MASKLINT_CHILD_MEMORY"
@@ -56,10 +56,6 @@ def in_process() -> bool:
     return any(os.environ.get(v, "").strip() not in ("", "0") for v in IN_PROCESS)
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0][:300] if text else type(exc).__name__
-
 
 def _call(task: str, payload: bytes) -> bytes:
     mod, fn = TASKS[task].split(":")
@@ -78,7 +74,7 @@ def _answer(task: str, payload: bytes) -> bytes:
     except RecursionError:
         msg = "is nested too deeply to read"
     except BaseException as exc:  # noqa: BLE001 - anything else is still one line about this file
-        msg = f"could not be read ({type(exc).__name__}: {_first_line(exc)})"
+        msg = f"could not be read ({type(exc).__name__}: {first_line(exc)})"
     data = msg.encode("utf-8", "replace")
     return _ANSWER.pack(b"e", len(data), 0) + data
 

@@ -12,7 +12,7 @@ import stat
 import zipfile
 from ._record import record
 
-from .errors import LintError, limit, over
+from .errors import LintError, first_line, limit, over
 from .h5read import read_h5_bounded
 
 #: Default largest model config that is parsed (bytes); the limit in force is
@@ -36,10 +36,6 @@ class ModelFile:
     keras_version: str | None = None
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0][:300] if text else type(exc).__name__
-
 
 _SURROGATE_ESCAPE = None
 
@@ -54,7 +50,7 @@ def _loads(text: str | bytes, what: str):
     except MemoryError:
         raise LintError(f"{what} is too large to parse in the memory available") from None
     except (ValueError, UnicodeDecodeError) as exc:  # also ints over Python's 4300-digit limit
-        raise LintError(f"{what} is not valid JSON ({_first_line(exc)})") from None
+        raise LintError(f"{what} is not valid JSON ({first_line(exc)})") from None
 
 
 def _without_lone_surrogates(obj, text):
@@ -202,9 +198,9 @@ def _load_keras_zip(path: str) -> ModelFile:
     except (LintError, MemoryError, RecursionError):
         raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile) as exc:
-        raise LintError(f"is a damaged or truncated zip ({_first_line(exc)})") from None
+        raise LintError(f"is a damaged or truncated zip ({first_line(exc)})") from None
     except Exception as exc:  # noqa: BLE001 - zlib/bz2/lzma errors, CRC mismatches, EOF, bad offsets...
-        raise LintError(f"is a damaged or truncated zip ({type(exc).__name__}: {_first_line(exc)})") from None
+        raise LintError(f"is a damaged or truncated zip ({type(exc).__name__}: {first_line(exc)})") from None
     cfg = _check_model_dict(_loads(raw, "config.json"), "config.json")
     return ModelFile(path, "keras", cfg, version)
 
