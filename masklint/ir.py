@@ -39,6 +39,9 @@ class Layer:
     # ``Lambda(lambda t: ...)`` without ``mask=`` its libcst ``Lambda`` (followed as ops on its input)
     cst: object = None
     source_lambda: object = None
+    #: why masklint could not follow this layer (an unknown node: an untranslated construct, a third-party
+    #: class, a custom layer whose ``call`` was not followed); shown by ``masklint models``
+    why: str | None = None
 
     @property
     def is_builtin(self) -> bool:
@@ -104,15 +107,30 @@ class PaddingFact:
 
 
 @record
+class Unknown:
+    """A part of a model masklint could not follow: ``what`` (the code, shortened), ``why``, and where."""
+
+    what: str
+    why: str
+    cst: object = None  # libcst node (source front end), for the line
+    line: int | None = None
+
+
+@record
 class Graph:
     name: str
     path: str  # "" for the top level, "outer/" prefix style otherwise
-    kind: str  # "functional" or "sequential"
+    kind: str  # "sequential", "functional", "subclass" (a Model subclass), "custom layer" (a Layer's call)
     nodes: list[Node] = factory(list)
     inputs: list[Tensor] = factory(list)
     outputs: list[Tensor] = factory(list)
     padding: list[PaddingFact] = factory(list)  # facts about the data fed to inputs[0]
     target_padding: list[PaddingFact] = factory(list)  # facts about the targets (y) it is trained on
+    # where the model is built (source front end): the libcst node (dropped once the file is linted) and
+    # its line; ``unknown`` lists the parts masklint could not follow (``masklint models`` shows them)
+    cst: object = None
+    line: int | None = None
+    unknown: list["Unknown"] = factory(list)
 
     def walk_layers(self):
         """Every layer of this graph and of nested graphs and wrappers, depth first."""
