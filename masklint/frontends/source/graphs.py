@@ -2,8 +2,40 @@
 given or inferred) and a functional model (the nodes that reach its outputs, in dependency order)."""
 from __future__ import annotations
 
-from ...ir import INPUT, Graph, Layer, Node
+from ...ir import INPUT, Graph, Layer, Node, Unknown
 from .values import FuncModel, Seq
+
+
+MAX_WHAT = 60
+
+
+def short_code(cst_node) -> str:
+    """The source text of a libcst node on one line, shortened (for ``Unknown.what``)."""
+    import libcst as cst
+
+    try:
+        text = cst.Module([]).code_for_node(cst_node)
+    except Exception:  # a node libcst cannot print alone
+        return type(cst_node).__name__
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_WHAT else text[:MAX_WHAT - 3] + "..."
+
+
+def describe(g: Graph, model) -> Graph:
+    """Fill what ``masklint models`` shows: the name, the building call and the parts not followed."""
+    if isinstance(getattr(model, "name", None), str):
+        g.name = model.name
+    g.cst = model.cst
+    g.unknown = [Unknown(short_code(lay.cst) if lay.cst is not None else lay.class_name, lay.why, lay.cst) for lay in _own_layers(g) if lay.why]
+    return g
+
+
+def _own_layers(g: Graph):
+    seen = set()
+    for n in g.nodes:
+        if id(n.layer) not in seen:
+            seen.add(id(n.layer))
+            yield n.layer
 
 
 def seq_graph(seq: Seq) -> Graph | None:
@@ -43,7 +75,7 @@ def seq_graph(seq: Seq) -> Graph | None:
     g.outputs.append(prev)
     g.padding = list(seq.padding)
     g.target_padding = list(seq.target_padding)
-    return g
+    return describe(g, seq)
 
 
 def func_graph(fm: FuncModel) -> Graph | None:
@@ -65,11 +97,11 @@ def func_graph(fm: FuncModel) -> Graph | None:
         visit(t.node)
     if not order:
         return None
-    g = Graph(name="model", path="", kind="functional", nodes=order, inputs=list(fm.inputs),
+    g = Graph(name="model" if fm.kind == "functional" else "subclass", path="", kind=fm.kind, nodes=order, inputs=list(fm.inputs),
               outputs=list(fm.outputs))
     if len(fm.inputs) == 1:
         g.padding = list(fm.padding)
     if len(fm.outputs) == 1:
         g.target_padding = list(fm.target_padding)
-    return g
+    return describe(g, fm)
 
