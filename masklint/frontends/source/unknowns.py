@@ -14,7 +14,7 @@ from .graphs import func_graph, seq_graph, short_code
 from .names import _snake
 from .values import UNKNOWN, Const, FuncModel, LayerObj, Seq, Tens, _tensors
 
-#: the prefix of an unknown node's ``registered_name``: the analysis keeps MK001 silent for these
+#: the prefix of an unknown node's ``registered_name``: the analysis keeps the unknown-mask-behaviour finding silent for these
 UNKNOWN_PREFIX = "unknown>"
 #: tensor attributes that are not tensors (``x.shape[1]``): they stay unknown values
 TENSOR_DATA_ATTRS = frozenset({"shape", "dtype", "ndim", "name", "_keras_mask", "_keras_history"})
