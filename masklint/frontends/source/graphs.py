@@ -38,7 +38,9 @@ def _own_layers(g: Graph):
             yield n.layer
 
 
-def seq_graph(seq: Seq) -> Graph | None:
+def seq_graph(seq: Seq, call=None) -> Graph | None:
+    """The graph of a ``Sequential``; ``call(layer_obj, tensor)`` may build an item's node itself (an
+    inlined Lambda) and return its output tensor, or None for the plain chain node."""
     if not seq.layers or any(x is None for x in seq.layers):
         return None
     g = Graph(name="sequential", path="", kind="sequential")
@@ -69,6 +71,12 @@ def seq_graph(seq: Seq) -> Graph | None:
     g.inputs.append(inp_t)
     prev = inp_t
     for obj in seq.layers:
+        out = call(obj, prev) if call is not None else None
+        if out is not None:
+            if out is not prev:
+                g.nodes.append(out.node)
+            prev = out
+            continue
         n = Node(obj.layer, args=[prev])
         g.nodes.append(n)
         prev = n.output(0)

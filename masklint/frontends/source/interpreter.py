@@ -46,6 +46,7 @@ class Extractor(KerasCalls, PaddingFacts, UnknownNodes, MoreCalls, ClassModels, 
         self._lambda_globals: dict = {}
         self.extra_issues: list = []  # rule records that need no graph (a vocabulary size, a pad dtype)
         self.closures: list = []  # Func/ClassVal values: each sits in the scope it closes over (a cycle)
+        self.lambda_scopes: dict = {}  # id(Lambda layer) -> the scope its source lambda was written in
         self.ran: set[int] = set()  # ids of the FunctionDefs run (a method run from __init__ is not rerun)
 
     # ---- entry
@@ -65,14 +66,19 @@ class Extractor(KerasCalls, PaddingFacts, UnknownNodes, MoreCalls, ClassModels, 
             c.scope = None
         self.closures = []
         graphs = []
+        self.steps = 0
         for s in self.seqs:
-            g = seq_graph(s) if not s.nested else None
+            try:
+                g = seq_graph(s, self.seq_lambda) if not s.nested else None
+            except _Budget:  # a Lambda body too large to follow: it stays an opaque node
+                g = seq_graph(s)
             if g is not None:
                 graphs.append(g)
         for fm in self.funcs:
             g = func_graph(fm) if not fm.nested else None
             if g is not None:
                 graphs.append(g)
+        self.lambda_scopes = {}
         return graphs
 
     def entry(self, fn) -> None:
@@ -358,6 +364,7 @@ class Extractor(KerasCalls, PaddingFacts, UnknownNodes, MoreCalls, ClassModels, 
         args, kwargs = self.call_args(node, scope)
         if args is None:
             return self.star_call(func, node, scope)
+        self._lambda_globals = scope  # the names a Lambda made here sees (read by make_layer)
         if isinstance(node.func, self.cst.Attribute) and node.func.attr.value in ("padded_batch", "to_tensor") \
                 and not isinstance(func, (Ref, LayerObj)):
             return self.padding_method(node.func.attr.value, args, kwargs, node)

@@ -128,6 +128,7 @@ class KerasCalls(AutoNames):
                 (a.value for a in node.args if a.keyword is not None and a.keyword.value == "function"), None)
             if isinstance(fn, self.cst.Lambda):
                 lay.source_lambda = fn
+                self.lambda_scopes[id(lay)] = self._lambda_globals
         return obj
 
     def make_input(self, args, kwargs, node):

@@ -10,8 +10,20 @@ from .values import LayerObj, Tens, _tensors
 
 
 class LambdaNodes:
-    """Part of the interpreter (:class:`~.interpreter.Extractor`); the host provides ``inline_lambda``
-    and ``layers``."""
+    """Part of the interpreter (:class:`~.interpreter.Extractor`); the host provides ``inline_lambda``,
+    ``layers`` and ``_lambda_globals`` (the scope of the call being followed)."""
+
+    lambda_scopes: dict  # id(Lambda layer) -> the scope its lambda was written in (set by make_layer)
+
+    def seq_lambda(self, obj: LayerObj, prev):
+        """A ``Sequential`` item: a source Lambda is followed on ``prev`` like a functional call (its
+        output tensor, or ``prev`` itself for an identity body); None for every other item."""
+        scope = self.lambda_scopes.get(id(obj.layer))
+        if obj.layer.source_lambda is None or scope is None:
+            return None
+        self._lambda_globals = scope
+        r = self.call_source_lambda(obj, Tens(prev))
+        return r.t if r is not None else None
 
     def call_source_lambda(self, obj: LayerObj, arg):
         """The value of ``Lambda(fn)(arg)`` with ``fn`` a source lambda; None when its body is not
