@@ -207,8 +207,10 @@ class Analysis(MaskProducers, ConsumerChecks):
                    else "Keras class missing from masklint's knowledge table")
             self.emit(UnknownMaskBehaviour(lay, None, why=why, origin=origin.path))
         for i in range(max(1, len(node.outputs))):
+            # what the unknown code does to the data is unknown too: no padding or mask fact crosses it
             st = self.carry(ins, mask=UNKNOWN, lost=None, mixed=None, padded=None, values="unknown",
-                            values_src=None, zero=False, shape=None, time=None)
+                            values_src=None, zero=False, shape=None, time=None, pad=None, zero_real=None,
+                            had_mask=None, had_mask_len=None, rt_lost=None)
             self.set_out(node, i, st)
 
     def visit_model(self, node: Node, ins: list[State]) -> None:
