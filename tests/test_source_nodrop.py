@@ -194,6 +194,30 @@ def test_layer_on_a_value_it_cannot_trace():
     assert lint(code) == []
 
 
+def test_layers_collected_in_a_list():
+    code = """
+        import keras
+        from keras import layers
+
+        def build(vocab_size, depth=2):
+            stack = [layers.Embedding(vocab_size, 32, mask_zero=True)]
+            for _ in range(depth):
+                stack.append(layers.LSTM(32, return_sequences=True))
+            stack.extend([layers.Conv1D(16, 3), layers.GlobalMaxPooling1D()])
+            return keras.Sequential(stack)
+
+        inp = keras.Input((None, 4))
+        heads = []
+        for k in range(2):  # the start and end logits
+            heads.append(layers.Dense(1)(inp))
+        spans = keras.Model(inp, heads)
+    """
+    gs = graphs(code)
+    assert sorted(len(g.nodes) for g in gs) == [3, 6]
+    assert [(f.code, f.layer) for f in lint(code)] == [("MK107", "conv1d")]
+    assert lint(code.replace("layers.Conv1D(16, 3), layers.GlobalMaxPooling1D()", "layers.LSTM(8)")) == []
+
+
 # ---- merge functions -----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("func, cls", [("concatenate", "Concatenate"), ("add", "Add"), ("average", "Average"),
@@ -426,6 +450,16 @@ def test_subclassed_model_never_instantiated_is_found():
     code = SUBCLASSED.split("\n\n\n    x_pad")[0]
     (g,) = graphs(code)
     assert (g.kind, g.name, classes(g)) == ("subclass", "Tagger", ["InputLayer", "Embedding", "LSTM", "Dense"])
+
+
+def test_subclassed_model_inside_a_sequential():
+    code = SUBCLASSED.split("\n\n\n    x_pad")[0] + """
+
+    pipeline = keras.Sequential([layers.Masking(0.0), Tagger(1000, 9)])
+    """
+    gs = graphs(code)
+    seq = next(g for g in gs if g.kind == "sequential")
+    assert seq.nodes[2].layer.kind == "model" and seq.nodes[2].layer.name == "Tagger"
 
 
 def test_sequential_used_as_a_layer_is_a_nested_model():

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from ...ir import INPUT, Graph, Layer, Node
 from .classes import ClassModels
+from .containers import Containers
 from .graphs import func_graph, seq_graph
 from .keras_calls import KerasCalls
 from .lambda_nodes import LambdaNodes
@@ -28,7 +29,7 @@ _BINOPS = {"Multiply": "Multiply", "Add": "Add", "Subtract": "Subtract", "Divide
            "MatrixMultiply": "Matmul", "Power": "Power", "FloorDivide": "FloorDivide", "Modulo": "Mod"}
 
 
-class Extractor(KerasCalls, PaddingFacts, UnknownNodes, MoreCalls, ClassModels, LambdaNodes):
+class Extractor(KerasCalls, PaddingFacts, UnknownNodes, MoreCalls, ClassModels, LambdaNodes, Containers):
     """Walks one libcst module: :meth:`run` returns the graphs of the models it builds; ``layers`` then
     holds every layer and pseudo-layer made (for positions) and ``extra_issues`` the findings that need
     no graph."""
@@ -391,6 +392,8 @@ class Extractor(KerasCalls, PaddingFacts, UnknownNodes, MoreCalls, ClassModels, 
             return self.call_instance(func, args, kwargs)
         if isinstance(func, (Seq, FuncModel)) and args:
             return self.nested_model_call(func, args, node)  # a model used as a layer
+        if func is UNKNOWN and self.list_method(node, args, scope):
+            return Const(None)
         return self.unknown_call(self.call_label(node), "a call masklint does not follow", args, kwargs, node)
 
     def call_ref(self, q, args, kwargs, node, scope):

@@ -12,7 +12,7 @@ from __future__ import annotations
 from ...ir import LAYER, MODEL, Layer, Node
 from .graphs import func_graph, seq_graph, short_code
 from .names import _snake
-from .values import UNKNOWN, Const, FuncModel, LayerObj, Seq, Tens, _tensors
+from .values import UNKNOWN, Const, FuncModel, Instance, LayerObj, Seq, Tens, _tensors
 
 #: the prefix of an unknown node's ``registered_name``: the analysis keeps the unknown-mask-behaviour finding silent for these
 UNKNOWN_PREFIX = "unknown>"
@@ -135,6 +135,8 @@ class UnknownNodes:
 
     def seq_item(self, item, cst_node):
         """A ``Sequential`` item that is not a layer object: a nested model, or an unknown node."""
+        if isinstance(item, Instance) and item.model is not None:  # a subclassed model's instance
+            item = item.model
         if isinstance(item, (Seq, FuncModel)):
             g = seq_graph(item) if isinstance(item, Seq) else func_graph(item)
             if g is not None:
