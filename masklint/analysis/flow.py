@@ -21,6 +21,7 @@ from ..rules.mk107_padding_mixed import PaddingMixed
 from ..rules.mk108_mask_crash import MaskCrash
 from . import shapes
 from .consumers import ConsumerChecks
+from .inlined import is_inlined_lambda, visit_inlined_lambda
 from .producers import MaskProducers
 from .state import UNKNOWN, Lost, Mask, State, Time, is_int
 
@@ -126,6 +127,8 @@ class Analysis(MaskProducers, ConsumerChecks):
             return self.visit_op(node, ins)
         if lay.kind == MODEL and lay.graph is not None:
             return self.visit_model(node, ins)
+        if lay.graph is not None and is_inlined_lambda(node):
+            return visit_inlined_lambda(self, node, ins)
         spec = self.known_spec(lay)
         b = K.resolve(lay.class_name, lay.config, ins[0].rank, spec)
         # custom classes are unknown even when they share a built-in's name; "na" layers (cells,
@@ -196,14 +199,18 @@ class Analysis(MaskProducers, ConsumerChecks):
     # -- handlers -----------------------------------------------------------------------------
     def visit_unknown(self, node: Node, ins: list[State], b: K.Behaviour) -> None:
         lay = node.layer
-        if any(s.masked for s in ins):
+        # an unknown node for code the source front end did not follow (not a layer): silent
+        untranslated = (lay.registered_name or "").startswith("unknown>")
+        if any(s.masked for s in ins) and not untranslated:
             origin = next(s.mask.origin for s in ins if s.masked)
             why = ("custom or third-party class" if not lay.is_builtin
                    else "Keras class missing from masklint's knowledge table")
             self.emit(UnknownMaskBehaviour(lay, None, why=why, origin=origin.path))
         for i in range(max(1, len(node.outputs))):
+            # what the unknown code does to the data is unknown too: no padding or mask fact crosses it
             st = self.carry(ins, mask=UNKNOWN, lost=None, mixed=None, padded=None, values="unknown",
-                            values_src=None, zero=False, shape=None, time=None)
+                            values_src=None, zero=False, shape=None, time=None, pad=None, zero_real=None,
+                            had_mask=None, had_mask_len=None, rt_lost=None)
             self.set_out(node, i, st)
 
     def visit_model(self, node: Node, ins: list[State]) -> None:
@@ -347,7 +354,7 @@ class Analysis(MaskProducers, ConsumerChecks):
             return self.do_embedding_nomask(node, s, st)
         if b.time in ("gpool", "flatten", "encode", "rnn", "other"):
             st.time = None
-        if name == "Lambda":
+        if name == "Lambda" and lay.graph is None:
             mixes = self.lambda_reads_time(node, s)
         if b.time == "reshape":
             mixes, st.shape, keeps = shapes.reshape_effect(s, lay)

@@ -15,6 +15,9 @@ have findings: libcst's position metadata costs more than the parse itself.
 The package, in layers (each module imports only those before it): :mod:`.values` (the abstract
 values), :mod:`.names` (imports, aliases, canonical Keras names), :mod:`.keras_calls` and
 :mod:`.padding` (Keras calls and data facts), :mod:`.graphs` (models found -> IR graphs),
+:mod:`.unknowns` (unknown nodes for what is not followed, nested models, keyword calls),
+:mod:`.more_calls` (merge functions, third-party layers), :mod:`.classes` (models in classes),
+:mod:`.lambda_nodes` (an inlined Lambda kept as the Lambda node),
 :mod:`.interpreter` (the statement/expression walker); :mod:`.parse_guard` (parsing safely) and
 :mod:`.positions` (line/column of each layer) stand apart.
 """

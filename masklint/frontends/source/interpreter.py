@@ -5,10 +5,15 @@ scopes, unrolling small ``range`` loops, and inlining helper functions, lambdas 
 from __future__ import annotations
 
 from ...ir import INPUT, Graph, Layer, Node
+from .classes import ClassModels
+from .containers import Containers
 from .graphs import func_graph, seq_graph
 from .keras_calls import KerasCalls
+from .lambda_nodes import LambdaNodes
+from .more_calls import MoreCalls
 from .names import _BUILTINS, bind_import, canonical_name, is_keras_layer, is_keras_model
 from .padding import PaddingFacts
+from .unknowns import TENSOR_DATA_ATTRS, UnknownNodes, all_tensors
 from .values import (UNKNOWN, Arr, ClassVal, Const, Func, FuncModel, Instance, LayerObj, Ref, Seq, Tens,
                      Tokenizer, VocabLen, WordIndex, _Bound, _tensors)
 
@@ -24,7 +29,7 @@ _BINOPS = {"Multiply": "Multiply", "Add": "Add", "Subtract": "Subtract", "Divide
            "MatrixMultiply": "Matmul", "Power": "Power", "FloorDivide": "FloorDivide", "Modulo": "Mod"}
 
 
-class Extractor(KerasCalls, PaddingFacts):
+class Extractor(KerasCalls, PaddingFacts, UnknownNodes, MoreCalls, ClassModels, LambdaNodes, Containers):
     """Walks one libcst module: :meth:`run` returns the graphs of the models it builds; ``layers`` then
     holds every layer and pseudo-layer made (for positions) and ``extra_issues`` the findings that need
     no graph."""
@@ -42,6 +47,8 @@ class Extractor(KerasCalls, PaddingFacts):
         self._lambda_globals: dict = {}
         self.extra_issues: list = []  # rule records that need no graph (a vocabulary size, a pad dtype)
         self.closures: list = []  # Func/ClassVal values: each sits in the scope it closes over (a cycle)
+        self.lambda_scopes: dict = {}  # id(Lambda layer) -> the scope its source lambda was written in
+        self.ran: set[int] = set()  # ids of the FunctionDefs run (a method run from __init__ is not rerun)
 
     # ---- entry
     def run(self) -> list[Graph]:
@@ -55,18 +62,24 @@ class Extractor(KerasCalls, PaddingFacts):
             scope = dict(glob)
             if isinstance(stmt, cst.FunctionDef):
                 self.entry(lambda: self.run_function(stmt, scope, args=None))
+        self.run_classes(self.module.body, glob)
         for c in self.closures:  # break the scope cycles so the libcst tree is freed by refcounting
             c.scope = None
         self.closures = []
         graphs = []
+        self.steps = 0
         for s in self.seqs:
-            g = seq_graph(s)
+            try:
+                g = seq_graph(s, self.seq_lambda) if not s.nested else None
+            except _Budget:  # a Lambda body too large to follow: it stays an opaque node
+                g = seq_graph(s)
             if g is not None:
                 graphs.append(g)
         for fm in self.funcs:
-            g = func_graph(fm)
+            g = func_graph(fm) if not fm.nested else None
             if g is not None:
                 graphs.append(g)
+        self.lambda_scopes = {}
         return graphs
 
     def entry(self, fn) -> None:
@@ -82,10 +95,6 @@ class Extractor(KerasCalls, PaddingFacts):
         for stmt in body:
             if isinstance(stmt, cst.FunctionDef):
                 yield stmt
-            elif isinstance(stmt, cst.ClassDef):
-                for s in stmt.body.body:
-                    if isinstance(s, cst.FunctionDef) and s.name.value not in ("__init__", "call"):
-                        yield s
 
     #: loops over range(N) are unrolled up to this many iterations (model blocks are stacked in loops)
     MAX_UNROLL = 16
@@ -192,6 +201,8 @@ class Extractor(KerasCalls, PaddingFacts):
         cst = self.cst
         if isinstance(target, cst.Name):
             scope[target.value] = val
+            if isinstance(val, (Seq, FuncModel)) and val.name is None:
+                val.name = target.value
         elif isinstance(target, (cst.Tuple, cst.List)):
             elems = [e.value for e in target.elements]
             if isinstance(val, Tens):  # out, h, c = LSTM(return_state=True)(x)
@@ -207,6 +218,8 @@ class Extractor(KerasCalls, PaddingFacts):
             obj = scope.get(target.value.value)
             if isinstance(obj, Instance):
                 obj.attrs[target.attr.value] = val
+                if isinstance(val, (Seq, FuncModel)) and val.name is None:
+                    val.name = target.attr.value
         elif isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):
             self.assign_rows(target, scope)
 
@@ -260,7 +273,9 @@ class Extractor(KerasCalls, PaddingFacts):
             if isinstance(base, Ref):
                 return Ref(canonical_name(f"{base.q}.{attr}"))
             if isinstance(base, Instance):
-                return base.attrs.get(attr, UNKNOWN)
+                return self.instance_attr(base, attr)
+            if isinstance(base, Tens) and attr not in TENSOR_DATA_ATTRS:
+                return _Bound(base, attr)  # a method of a tensor: an unknown node once called
             if isinstance(base, Tokenizer) and attr == "word_index":
                 return WordIndex(base, self.cst.Module([]).code_for_node(node))
             if isinstance(base, Arr) and attr == "shape":
@@ -349,7 +364,8 @@ class Extractor(KerasCalls, PaddingFacts):
         func = self.eval(node.func, scope)
         args, kwargs = self.call_args(node, scope)
         if args is None:
-            return UNKNOWN
+            return self.star_call(func, node, scope)
+        self._lambda_globals = scope  # the names a Lambda made here sees (read by make_layer)
         if isinstance(node.func, self.cst.Attribute) and node.func.attr.value in ("padded_batch", "to_tensor") \
                 and not isinstance(func, (Ref, LayerObj)):
             return self.padding_method(node.func.attr.value, args, kwargs, node)
@@ -361,6 +377,12 @@ class Extractor(KerasCalls, PaddingFacts):
         if isinstance(func, _Bound):
             if isinstance(func.obj, Arr):
                 return self.array_method(func.obj, func.name, args)
+            if isinstance(func.obj, Instance):
+                return self.call_method(func.obj, func.name, args, kwargs)
+            if isinstance(func.obj, Tens):
+                return self.unknown_node(func.name, f"the tensor method .{func.name}(), which masklint does not "
+                                         "follow", [func.obj.t] + all_tensors(args, kwargs), node)
+            self._add_arg = node.args[0].value if node.args else node  # the item of `model.add(...)`
             return self.model_method(func.obj, func.name, args, kwargs)
         if isinstance(func, Func):
             return self.run_function(func.node, dict(func.scope), args=(args, kwargs))
@@ -368,15 +390,19 @@ class Extractor(KerasCalls, PaddingFacts):
             return self.instantiate(func, args, kwargs, node)
         if isinstance(func, Instance):
             return self.call_instance(func, args, kwargs)
-        if isinstance(func, Seq) and args and isinstance(args[0], Tens):
-            return UNKNOWN  # a Sequential used as a layer: not followed
-        return UNKNOWN
+        if isinstance(func, (Seq, FuncModel)) and args:
+            return self.nested_model_call(func, args, node)  # a model used as a layer
+        if func is UNKNOWN and self.list_method(node, args, scope):
+            return Const(None)
+        return self.unknown_call(self.call_label(node), "a call masklint does not follow", args, kwargs, node)
 
     def call_ref(self, q, args, kwargs, node, scope):
         """A call of an imported function or class ``q`` (a canonical dotted name)."""
         r = self.keras_call(q, args, kwargs, node)
         if r is None:
             r = self.data_call(q, args, kwargs, node)
+        if r is None:
+            r = self.more_call(q, args, kwargs, node)
         if r is not None:
             return r
         if q in ("numpy.nan", "math.nan"):
@@ -386,10 +412,13 @@ class Extractor(KerasCalls, PaddingFacts):
                 return Const(float(args[0].v))
             except (TypeError, ValueError):
                 return UNKNOWN
-        if q in ("int", "len"):
+        if q in ("int", "len", "float", "list", "tuple", "range"):
             return UNKNOWN
         r = self.op_call(q, args, kwargs, node)
-        return UNKNOWN if r is None else r
+        if r is None:
+            return self.unknown_call(q.rsplit(".", 1)[-1], f"the function {q}, which masklint does not follow",
+                                     args, kwargs, node)
+        return r
 
     def inline_lambda(self, fn, arg):
         """``Lambda(lambda t: t[:, -1])`` without ``mask=``: follow its body as ops on the tensor (a
@@ -427,6 +456,7 @@ class Extractor(KerasCalls, PaddingFacts):
             scope[p.name.value] = kw.get(p.name.value, self.eval(p.default, scope) if p.default else UNKNOWN)
         self.depth += 1
         self.stack.append(fdef)
+        self.ran.add(id(fdef))
         try:
             r = self.exec_body(fdef.body.body if isinstance(fdef.body, cst.IndentedBlock) else [], scope)
         finally:
@@ -453,14 +483,19 @@ class Extractor(KerasCalls, PaddingFacts):
             out = self.call_instance(inst, [t], {})
             outs = _tensors(out)
             if outs:
-                self.funcs.append(FuncModel([t.t], outs, node))
+                fm = FuncModel([t.t], outs, node, kind="subclass")
+                name = kwargs.get("name")
+                fm.name = name.v if isinstance(name, Const) and isinstance(name.v, str) else cls.node.name.value
+                inst.model = fm
+                self.funcs.append(fm)
         return inst
 
     def call_instance(self, inst: Instance, args, kwargs):
-        call = self._method(inst.cls, "call")
-        if call is None:
+        found = self.find_method(inst.cls, "call" if inst.model is not None or is_keras_model(inst.cls)
+                                 else "__call__")
+        if found is None:
             return UNKNOWN
-        return self.run_function(call, dict(inst.cls.scope), ([inst] + list(args), kwargs))
+        return self.run_function(found[0], dict(found[1].scope), ([inst] + list(args), kwargs))
 
     def _method(self, cls: ClassVal, name):
         cst = self.cst

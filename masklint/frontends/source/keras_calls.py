@@ -15,6 +15,8 @@ class KerasCalls(AutoNames):
     ``cst`` (the libcst module), ``inline_lambda``, ``layers`` (every layer made is added), ``seqs`` and
     ``funcs`` (the models found) and ``extra_issues``."""
 
+    _add_arg = None  # the libcst node of the argument of the `model.add(...)` being followed
+
     def keras_call(self, q, args, kwargs, node):
         """The value of a call of ``q`` (a canonical name) that makes a layer, an input or a model; None
         when ``q`` is none of these."""
@@ -27,14 +29,17 @@ class KerasCalls(AutoNames):
             seq = Seq(node)
             self.seqs.append(seq)
             items = args[0] if args else kwargs.get("layers")
+            seq.name = _name_kwarg(kwargs)
             if isinstance(items, Const) and isinstance(items.v, (list, tuple)):
-                for it in items.v:
-                    self.seq_add(seq, it)
+                elems = _elements(node, self.cst)
+                for i, it in enumerate(items.v):
+                    self.seq_add(seq, it, elems[i] if elems and i < len(elems) else node)
             return seq
         if q in FUNCTIONAL_NAMES:
             ins = args[0] if args else kwargs.get("inputs", UNKNOWN)
             outs = args[1] if len(args) > 1 else kwargs.get("outputs", UNKNOWN)
             fm = FuncModel(_tensors(ins), _tensors(outs), node)
+            fm.name = _name_kwarg(kwargs)
             if fm.outputs:
                 self.funcs.append(fm)
             return fm
@@ -50,13 +55,13 @@ class KerasCalls(AutoNames):
             return self.op_node("TFOpLambda", args, kwargs, node, function=fn)
         return None
 
-    def seq_add(self, seq: Seq, item):
+    def seq_add(self, seq: Seq, item, cst_node=None):
         if isinstance(item, LayerObj):
             seq.layers.append(item)
         elif isinstance(item, Tens) and item.t.node.layer.kind == INPUT and not seq.layers:
             seq.input = item.t
-        else:
-            seq.layers.append(None)  # something masklint cannot follow
+        else:  # something masklint cannot follow: an unknown node (or a nested model)
+            seq.layers.append(self.seq_item(item, cst_node))
 
     def model_method(self, obj, name, args, kwargs):
         """``model.fit(x, y)`` and the like (the data's padding and shape), ``Sequential.add``/``build``."""
@@ -76,7 +81,7 @@ class KerasCalls(AutoNames):
             return UNKNOWN
         if isinstance(obj, Seq):
             if name == "add" and args:
-                self.seq_add(obj, args[0])
+                self.seq_add(obj, args[0], self._add_arg)
             elif name == "build" and args and isinstance(args[0], Const):
                 shape = args[0].v
                 if isinstance(shape, (list, tuple)):
@@ -123,6 +128,7 @@ class KerasCalls(AutoNames):
                 (a.value for a in node.args if a.keyword is not None and a.keyword.value == "function"), None)
             if isinstance(fn, self.cst.Lambda):
                 lay.source_lambda = fn
+                self.lambda_scopes[id(lay)] = self._lambda_globals
         return obj
 
     def make_input(self, args, kwargs, node):
@@ -145,10 +151,10 @@ class KerasCalls(AutoNames):
     def call_layer(self, obj: LayerObj, args, kwargs, node):
         tensors = _tensors(args[0]) if args else []
         if not tensors:
-            return UNKNOWN
-        fn = obj.layer.source_lambda
-        if fn is not None and len(args) == 1 and not kwargs:
-            r = self.inline_lambda(fn, args[0])
+            return self.keyword_layer_call(obj, kwargs, node) if not args else self.layer_on_unknown(
+                obj, args, kwargs, node)
+        if obj.layer.source_lambda is not None and len(args) == 1 and not kwargs:
+            r = self.call_source_lambda(obj, args[0])
             if r is not None:
                 return r
         extra = [a.t for a in args[1:] if isinstance(a, Tens)]
@@ -193,3 +199,16 @@ class KerasCalls(AutoNames):
         lay.cst = node
         self.layers.append(lay)
         return LayerObj(lay, node)
+
+
+def _name_kwarg(kwargs):
+    v = kwargs.get("name")
+    return v.v if isinstance(v, Const) and isinstance(v.v, str) else None
+
+
+def _elements(node, cst) -> list:
+    """The libcst nodes of the items of ``Sequential([...])`` (for unknown items' text and line)."""
+    first = node.args[0].value if node.args else None
+    if isinstance(first, (cst.List, cst.Tuple)):
+        return [e.value for e in first.elements]
+    return []

@@ -75,9 +75,12 @@ class Vocab:
 class Seq:
     """A ``Sequential`` under construction."""
 
-    __slots__ = ("layers", "input", "cst", "data_shape", "build_shape", "padding", "target_padding")
+    __slots__ = ("layers", "input", "cst", "data_shape", "build_shape", "padding", "target_padding", "name",
+                 "nested")
 
     def __init__(self, cst):
+        self.name: str | None = None  # name= or the variable it is assigned to
+        self.nested = False  # used as a layer of another model (analysed there)
         self.layers: list = []
         self.input: Tensor | None = None
         self.cst = cst
@@ -88,9 +91,12 @@ class Seq:
 
 
 class FuncModel:
-    __slots__ = ("inputs", "outputs", "cst", "padding", "target_padding")
+    __slots__ = ("inputs", "outputs", "cst", "padding", "target_padding", "name", "kind", "nested")
 
-    def __init__(self, inputs, outputs, cst):
+    def __init__(self, inputs, outputs, cst, kind="functional"):
+        self.name: str | None = None
+        self.kind = kind  # "functional" or "subclass"
+        self.nested = False
         self.inputs = inputs
         self.outputs = outputs
         self.cst = cst
@@ -146,10 +152,11 @@ class ClassVal:
 class Instance:
     """An instance of a user class (a subclassed model): attributes set in ``__init__``."""
 
-    __slots__ = ("cls", "attrs")
+    __slots__ = ("cls", "attrs", "model")
 
     def __init__(self, cls):
         self.cls = cls
+        self.model = None  # a subclassed model's graph (FuncModel), for fit/predict
         self.attrs: dict = {}
 
 
@@ -179,9 +186,8 @@ def _tensors(v) -> list[Tensor]:
 
 
 def _plain(v):
-    """A list of abstract values as a plain config value (unknown items -> None)."""
+    """A list of abstract values as a plain config value (unknown items, tensors... -> None)."""
     if isinstance(v, (list, tuple)):
-        return [_plain(x) if not isinstance(x, (Const, Unknown, Ref)) else (x.v if isinstance(x, Const) else None)
-                for x in v]
+        return [_plain(x) if isinstance(x, (list, tuple)) else x.v if isinstance(x, Const)
+                else x if x is None or isinstance(x, (int, float, str, dict)) else None for x in v]
     return v
-
