@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from ...ir import INPUT, Graph, Layer, Node
 from .graphs import func_graph, seq_graph
+from .custom_decl import is_user_layer
+from .custom_layers import CustomLayers
 from .keras_calls import KerasCalls
-from .names import _BUILTINS, bind_import, canonical_name, is_keras_layer, is_keras_model
+from .names import _BUILTINS, bind_import, canonical_name, is_keras_model
 from .padding import PaddingFacts
 from .values import (UNKNOWN, Arr, ClassVal, Const, Func, FuncModel, Instance, LayerObj, Ref, Seq, Tens,
                      Tokenizer, VocabLen, WordIndex, _Bound, _tensors)
@@ -24,7 +26,7 @@ _BINOPS = {"Multiply": "Multiply", "Add": "Add", "Subtract": "Subtract", "Divide
            "MatrixMultiply": "Matmul", "Power": "Power", "FloorDivide": "FloorDivide", "Modulo": "Mod"}
 
 
-class Extractor(KerasCalls, PaddingFacts):
+class Extractor(CustomLayers, KerasCalls, PaddingFacts):
     """Walks one libcst module: :meth:`run` returns the graphs of the models it builds; ``layers`` then
     holds every layer and pseudo-layer made (for positions) and ``extra_issues`` the findings that need
     no graph."""
@@ -42,6 +44,7 @@ class Extractor(KerasCalls, PaddingFacts):
         self._lambda_globals: dict = {}
         self.extra_issues: list = []  # rule records that need no graph (a vocabulary size, a pad dtype)
         self.closures: list = []  # Func/ClassVal values: each sits in the scope it closes over (a cycle)
+        self._custom_init()  # custom_graphs: one graph per custom Layer class whose call was followed
 
     # ---- entry
     def run(self) -> list[Graph]:
@@ -369,7 +372,8 @@ class Extractor(KerasCalls, PaddingFacts):
         if isinstance(func, Instance):
             return self.call_instance(func, args, kwargs)
         if isinstance(func, Seq) and args and isinstance(args[0], Tens):
-            return UNKNOWN  # a Sequential used as a layer: not followed
+            return self.call_seq(func, args, kwargs, node)  # a Sequential used as a layer
+        self.note_unfollowed(node, args, kwargs)
         return UNKNOWN
 
     def call_ref(self, q, args, kwargs, node, scope):
@@ -435,8 +439,8 @@ class Extractor(KerasCalls, PaddingFacts):
         return r if r is not None else UNKNOWN
 
     def instantiate(self, cls: ClassVal, args, kwargs, node):
-        if is_keras_layer(cls):  # a custom layer: its mask behaviour is unknown
-            return self.custom_layer(cls, node)
+        if is_user_layer(cls):  # a custom layer: its declaration, its call followed at the first call
+            return self.custom_layer(cls, node, args, kwargs)
         inst = Instance(cls)
         init = self._method(cls, "__init__")
         if init is not None:

@@ -153,6 +153,8 @@ class KerasCalls(AutoNames):
                 return r
         extra = [a.t for a in args[1:] if isinstance(a, Tens)]
         n = Node(obj.layer, args=tensors + extra)
+        if obj.layer.custom is not None:  # a user Layer subclass: its call is followed at the first call
+            self.follow_custom(obj.layer, args, kwargs)
         for k, v in kwargs.items():
             ts = _tensors(v)
             if k == "mask" or k.endswith("_mask"):
@@ -184,12 +186,3 @@ class KerasCalls(AutoNames):
         n = Node(lay, args=tensors, consts=consts,
                  kwargs={k: v.v for k, v in kwargs.items() if isinstance(v, Const)})
         return Tens(n.output(0))
-
-    def custom_layer(self, cls, node):
-        """An instance of a user's ``Layer`` subclass: its mask behaviour is unknown (reported where a mask reaches it)."""
-        name = self.auto_name(_snake(cls.node.name.value))
-        lay = Layer(name=name, path=name, class_name=cls.node.name.value, module=None,
-                    registered_name=f"source>{cls.node.name.value}", config={}, kind=LAYER)
-        lay.cst = node
-        self.layers.append(lay)
-        return LayerObj(lay, node)

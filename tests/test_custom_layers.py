@@ -1,0 +1,298 @@
+"""Custom ``Layer`` subclasses in source: their ``call`` followed with the sublayers built in
+``__init__``, their mask declarations (``supports_masking``, ``compute_mask``, a ``mask`` argument), and
+the findings inside them. Every leak claimed is measured with the installed Keras on the fixture itself
+(``test_measured``: the same sequence with 2 and 6 padding steps)."""
+import re
+import textwrap
+
+import pytest
+
+from masklint.frontends.source import parse
+from masklint.frontends.source.interpreter import Extractor
+from masklint.source_lint import lint_source_text
+
+HEADER = """\
+import keras
+from keras import layers, ops
+"""
+
+TOKPOS = """
+class TokenAndPositionEmbedding(layers.Layer):
+    def __init__(self, maxlen, vocab_size, embed_dim, **kwargs):
+        super().__init__(**kwargs)
+        self.token_emb = layers.Embedding(input_dim=vocab_size, output_dim=embed_dim{mz})
+        self.pos_emb = layers.Embedding(input_dim=maxlen, output_dim=embed_dim)
+
+    def call(self, x):
+        length = ops.shape(x)[-1]
+        positions = self.pos_emb(ops.arange(0, length))
+        return self.token_emb(x) + positions
+{cm}"""
+
+COMPUTE_MASK = """
+    def compute_mask(self, inputs, mask=None):
+        return ops.not_equal(inputs, 0)
+"""
+
+BLOCK = """
+class TransformerBlock(layers.Layer):
+    def __init__(self, embed_dim, num_heads, ff_dim, rate=0.1, **kwargs):
+        super().__init__(**kwargs)
+        self.att = layers.MultiHeadAttention(num_heads=num_heads, key_dim=embed_dim)
+        self.ffn = keras.Sequential([layers.Dense(ff_dim, activation="relu"), layers.Dense(embed_dim)])
+        self.norm1 = layers.LayerNormalization(epsilon=1e-6)
+        self.norm2 = layers.LayerNormalization(epsilon=1e-6)
+        self.drop1 = layers.Dropout(rate)
+        self.drop2 = layers.Dropout(rate){sm}
+
+    def call(self, inputs, training=False):
+        attn = self.drop1(self.att(inputs, inputs), training=training)
+        out1 = self.norm1(inputs + attn)
+        ffn_out = self.drop2(self.ffn(out1), training=training)
+        return self.norm2(out1 + ffn_out)
+"""
+
+SM = "\n        self.supports_masking = True"
+
+IDS_MODEL = """
+def build_model(maxlen=12, vocab_size=50, embed_dim=8):
+    inputs = keras.Input(shape=(maxlen,), dtype="int32")
+    {body}
+    return keras.Model(inputs, layers.Dense(1)(x))
+
+
+def train(texts_ids, labels):
+    x = keras.utils.pad_sequences(texts_ids, maxlen=12, padding="post")
+    model = build_model()
+    model.compile("adam", "binary_crossentropy")
+    model.fit(x, labels, epochs=1)
+"""
+
+SEQ_MODEL = """
+def build_model(steps=None, features=2):
+    inputs = keras.Input(shape=(steps, features))
+    x = layers.Masking(mask_value=0.0)(inputs)
+    {body}
+    return keras.Model(inputs, layers.Dense(1)(x))
+"""
+
+
+def ids_case(body, tokpos_mz="", tokpos_cm="", block_sm=""):
+    return (HEADER + TOKPOS.format(mz=tokpos_mz, cm=tokpos_cm) + BLOCK.format(sm=block_sm)
+            + IDS_MODEL.format(body=body))
+
+
+TIMES_TWO = """
+class TimesTwo(layers.Layer):{sm}
+    def call(self, x):
+        return x * 2.0
+"""
+
+MASKED_MEAN = """
+class MaskedMean(layers.Layer):
+    def call(self, x, mask=None):
+        weights = ops.expand_dims(ops.cast(mask, x.dtype), -1)
+        total = ops.sum(x * weights, axis=1)
+        return total / ops.maximum(ops.sum(weights, axis=1), 1.0)
+
+    def compute_mask(self, x, mask=None):
+        return None
+"""
+
+RELU_POOL = """
+class ReluPool(layers.Layer):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.pool = layers.GlobalAveragePooling1D()
+
+    def call(self, x, mask=None):
+        return self.pool(ops.relu(x){arg})
+"""
+
+RESIDUAL = """
+class Residual(layers.Wrapper):
+    def call(self, inputs):
+        return inputs + self.layer(inputs)
+"""
+
+IDENTITY = """
+class Tag(layers.Layer):
+    def call(self, x):
+        return x
+"""
+
+BASE_SUPPORTS = """
+class MaskAware(layers.Layer):
+    supports_masking = True
+
+
+class Scale(MaskAware):
+    def call(self, x):
+        return x * 0.5
+"""
+
+OPAQUE = """
+class Mystery(layers.Layer):{sm}
+    def call(self, x):
+        return self.transform(x)
+
+    def transform(self, x):
+        return x * 3.0
+"""
+
+#: name -> (source, findings as (code, layer, consumer); measured difference is > 0 iff a leak is claimed)
+CASES = {
+    "tokpos_without_mask_zero": (
+        ids_case("x = TokenAndPositionEmbedding(maxlen, vocab_size, embed_dim)(inputs)\n"
+                 "    x = TransformerBlock(embed_dim, 2, 16, name='encoder')(x)\n"
+                 "    x = layers.GlobalAveragePooling1D()(x)"),
+        {("MK101", "token_and_position_embedding/embedding", "encoder/multi_head_attention")}),
+    "tokpos_mask_zero_dropped_by_add": (
+        ids_case("x = TokenAndPositionEmbedding(maxlen, vocab_size, embed_dim)(inputs)\n"
+                 "    x = TransformerBlock(embed_dim, 2, 16, name='encoder')(x)\n"
+                 "    x = layers.GlobalAveragePooling1D()(x)", tokpos_mz=", mask_zero=True", block_sm=SM),
+        {("MK104", "token_and_position_embedding/add", "encoder/multi_head_attention")}),
+    "block_without_mask_support": (
+        ids_case("x = layers.Embedding(vocab_size, embed_dim, mask_zero=True)(inputs)\n"
+                 "    x = TransformerBlock(embed_dim, 2, 16)(x)\n"
+                 "    x = layers.GlobalAveragePooling1D()(x)"),
+        {("MK104", "transformer_block/add", "global_average_pooling1d")}),
+    "block_supports_masking": (
+        ids_case("x = layers.Embedding(vocab_size, embed_dim, mask_zero=True)(inputs)\n"
+                 "    x = TransformerBlock(embed_dim, 2, 16)(x)\n"
+                 "    x = layers.GlobalAveragePooling1D()(x)", block_sm=SM),
+        set()),
+    "compute_mask_producer_avg": (
+        ids_case("x = TokenAndPositionEmbedding(maxlen, vocab_size, embed_dim)(inputs)\n"
+                 "    x = TransformerBlock(embed_dim, 2, 16)(x)\n"
+                 "    x = layers.GlobalAveragePooling1D()(x)", tokpos_cm=COMPUTE_MASK, block_sm=SM),
+        set()),
+    "compute_mask_producer_max": (
+        ids_case("x = TokenAndPositionEmbedding(maxlen, vocab_size, embed_dim)(inputs)\n"
+                 "    x = layers.GlobalMaxPooling1D()(x)", tokpos_cm=COMPUTE_MASK),
+        {("MK107", "global_max_pooling1d", None)}),
+    "times_two_drops": (
+        HEADER + TIMES_TWO.format(sm="") + SEQ_MODEL.format(body="x = layers.LSTM(4)(TimesTwo()(x))"),
+        {("MK104", "times_two/multiply", "lstm")}),
+    "times_two_supports_masking": (
+        HEADER + TIMES_TWO.format(sm="\n    supports_masking = True\n")
+        + SEQ_MODEL.format(body="x = layers.LSTM(4)(TimesTwo()(x))"),
+        set()),
+    "identity_keeps_runtime_mask": (
+        HEADER + IDENTITY + SEQ_MODEL.format(body="x = layers.LSTM(4)(Tag()(x))"), set()),
+    "inherited_supports_masking": (
+        HEADER + BASE_SUPPORTS + SEQ_MODEL.format(body="x = layers.LSTM(4)(Scale()(x))"), set()),
+    "masked_mean_uses_mask": (
+        HEADER + MASKED_MEAN + SEQ_MODEL.format(body="x = MaskedMean()(x)"), set()),
+    "pool_after_op_inside": (
+        HEADER + RELU_POOL.format(arg="") + SEQ_MODEL.format(body="x = ReluPool()(x)"),
+        {("MK104", "relu_pool/relu", "relu_pool/global_average_pooling1d")}),
+    "pool_gets_mask_argument": (
+        HEADER + RELU_POOL.format(arg=", mask=mask") + SEQ_MODEL.format(body="x = ReluPool()(x)"), set()),
+    "wrapper_residual_drops": (
+        HEADER + RESIDUAL + SEQ_MODEL.format(body="x = layers.LSTM(4)(Residual(layers.Dense(2))(x))"),
+        {("MK104", "residual/add", "lstm")}),
+}
+
+#: cases linted only (no runtime claim): what masklint assumes when it cannot follow ``call``
+STATIC_ONLY = {
+    "opaque_without_declaration": (
+        HEADER + OPAQUE.format(sm="") + SEQ_MODEL.format(body="x = layers.LSTM(4)(Mystery()(x))"),
+        {("MK001", "mystery", None)}),
+    "opaque_supports_masking": (
+        HEADER + OPAQUE.format(sm="\n    supports_masking = True\n")
+        + SEQ_MODEL.format(body="x = layers.LSTM(4)(Mystery()(x))"),
+        set()),
+}
+
+
+def lint(code: str):
+    return lint_source_text(code.encode(), "model.py")
+
+
+def _base(path):
+    """A layer path without Keras' per-file counters (a builder run twice names ``lstm_1``)."""
+    return None if path is None else re.sub(r"_\d+(?=/|$)", "", path)
+
+
+def triples(found):
+    return {(f.code, _base(f.layer), _base(f.consumer)) for f in found}
+
+
+@pytest.mark.parametrize("name", sorted(CASES) + sorted(STATIC_ONLY))
+def test_findings(name):
+    code, expected = CASES.get(name) or STATIC_ONLY[name]
+    found = lint(code)
+    assert triples(found) == expected, [f.message for f in found]
+
+
+def test_finding_inside_the_class_is_located_there():
+    code, _ = CASES["block_without_mask_support"]
+    (f,) = lint(code)
+    line = code.splitlines()[f.line - 1]
+    assert "inputs + attn" in line, line
+    assert "'transformer_block/add'" in f.message
+
+
+def test_mk001_says_what_was_assumed():
+    code, _ = STATIC_ONLY["opaque_without_declaration"]
+    (f,) = lint(code)
+    assert "call" in f.message and "neither supports_masking nor compute_mask" in f.message
+    assert "assumed nothing" in f.message
+
+
+def test_custom_graphs_for_masklint_models():
+    code, _ = CASES["block_without_mask_support"]
+    ex = Extractor(parse(code))
+    graphs = ex.run()
+    names = {g.name: g for g in ex.custom_graphs}
+    assert set(names) == {"TransformerBlock"}  # TokenAndPositionEmbedding is defined, never used
+    g = names["TransformerBlock"]
+    assert g.kind == "custom layer" and g.cst is not None and g.cst.name.value == "TransformerBlock"
+    assert any(n.layer.class_name == "MultiHeadAttention" for n in g.nodes)
+    # custom graphs are not top-level models
+    assert all(gr.kind != "custom layer" for gr in graphs)
+    code, _ = STATIC_ONLY["opaque_without_declaration"]
+    ex = Extractor(parse(code))
+    ex.run()
+    (g,) = ex.custom_graphs
+    assert g.unknown and "self.transform" in g.unknown[0].what
+    lay = next(la for la in ex.layers if la.class_name == "Mystery")
+    assert lay.why and lay.graph is None
+
+
+# ---- measurements: the fixture itself, built with the installed Keras -----------------------------
+def _difference(code: str) -> float:
+    import numpy as np
+
+    import keras
+
+    ns: dict = {}
+    exec(compile(code, "<fixture>", "exec"), ns)  # test code: the fixture is ours
+    keras.utils.set_random_seed(3)
+    model = ns["build_model"]()
+    ids = "int" in str(model.inputs[0].dtype)
+    seq = [5, 8, 3, 9]
+    outs = []
+    for pad in (2, 6):
+        if ids:
+            x = np.array([seq + [0] * pad], dtype="int32")
+        else:
+            x = np.array([[[v, v + 1.0] for v in seq] + [[0.0, 0.0]] * pad], dtype="float32")
+        outs.append(np.asarray(model(x, training=False)).reshape(-1))
+    return float(np.max(np.abs(outs[0] - outs[1])))
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_measured(name):
+    code, expected = CASES[name]
+    code = textwrap.dedent(code)
+    if name.startswith("tokpos") or name.startswith("block") or name.startswith("compute"):
+        # variable padding inside a fixed length: the same sequence with 2 and 6 padding steps
+        code = code.replace("shape=(maxlen,)", "shape=(None,)")
+    diff = _difference(code)
+    leaks = any(code_ in ("MK101", "MK104", "MK107") for code_, _, _ in expected)
+    if leaks:
+        assert diff > 1e-4, diff
+    else:
+        assert diff < 1e-5, diff
