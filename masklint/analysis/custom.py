@@ -92,7 +92,7 @@ class CustomLayerFlow:
         return replace(base, mask=UNKNOWN, lost=None, mixed=None, padded=None)
 
     def _custom_opaque(self, node: Node, ins: list[State], prev) -> None:
-        """A custom layer whose ``call`` was not followed: its declaration decides, else MK001."""
+        """A custom layer whose ``call`` was not followed: its declaration decides, else its behaviour is unknown."""
         lay = node.layer
         d = lay.custom
         first = ins[0]
