@@ -74,7 +74,9 @@ class CustomLayers:
         return LayerObj(lay, node)
 
     # ---- the first call: follow `call`
-    def follow_custom(self, lay: Layer, args, kwargs) -> None:
+    def follow_custom(self, lay: Layer, args=None, kwargs=None) -> None:
+        """Follow ``call`` once, on fresh tensors shaped like ``args`` (one unknown tensor when None: a
+        layer added to a ``Sequential``)."""
         self._custom_init()
         pend = self._custom_pending.get(id(lay))
         if pend is None or pend.done:
@@ -134,6 +136,9 @@ class CustomLayers:
             inputs.append(out)
             return Tens(out)
 
+        if args is None:
+            il = Layer(name="inputs", path=lay.path + "/inputs", class_name="InputLayer", kind=INPUT)
+            args, kwargs = [Tens(Node(il).output(0))], {}
         new_args = []
         for i, a in enumerate(args):
             if isinstance(a, Tens):

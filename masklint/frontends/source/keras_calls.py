@@ -53,6 +53,8 @@ class KerasCalls(AutoNames):
     def seq_add(self, seq: Seq, item):
         if isinstance(item, LayerObj):
             seq.layers.append(item)
+            if item.layer.custom is not None:  # a user Layer subclass: Sequential calls it on one tensor
+                self.follow_custom(item.layer)
         elif isinstance(item, Tens) and item.t.node.layer.kind == INPUT and not seq.layers:
             seq.input = item.t
         else:
