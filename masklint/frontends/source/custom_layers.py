@@ -104,7 +104,8 @@ class CustomLayers:
                 self._custom_ctx.pop()
             outs = _tensors(r)
             if not outs:
-                why = "its call returns something masklint could not follow"
+                why = (f"its call goes through {unknown[0].what}, which masklint does not follow" if unknown
+                       else "its call returns something masklint could not follow")
                 unknown.append(Unknown(what=f"{cls.node.name.value}.call", why=why, cst=call))
             else:
                 nodes, outside = _inner_nodes(outs, {id(t.node) for t in inputs + ([mask_t] if mask_t else [])})
