@@ -157,6 +157,18 @@ class CustomLayers:
             new_kwargs["mask"] = Tens(mask_t)
         return new_args, new_kwargs, inputs, mask_t
 
+    def layer_items(self, stmt, scope):
+        """``for block in self.blocks:`` over a known short list of layers (a name or an attribute, so
+        nothing is evaluated twice): the layers, else None."""
+        it = stmt.iter
+        if not isinstance(it, (self.cst.Name, self.cst.Attribute)):
+            return None
+        v = self.eval(it, scope)
+        if isinstance(v, Const) and isinstance(v.v, (list, tuple)) and 0 < len(v.v) <= self.MAX_UNROLL \
+                and all(isinstance(x, LayerObj) for x in v.v):
+            return list(v.v)
+        return None
+
     # ---- calls the interpreter cannot follow, and Sequential models used as layers
     def note_unfollowed(self, node, args, kwargs) -> None:
         """Inside a custom layer's ``call``: a call on tensors masklint cannot follow is recorded."""

@@ -151,6 +151,7 @@ class Extractor(CustomLayers, KerasCalls, PaddingFacts):
                         return r
             elif isinstance(stmt, (cst.For, cst.While)):
                 counts = self.range_count(stmt, scope) if isinstance(stmt, cst.For) else None
+                counts = counts if counts is not None or not isinstance(stmt, cst.For) else self.layer_items(stmt, scope)
                 if counts is None:  # unknown iterations: the body once, the loop variable unknown
                     if isinstance(stmt, cst.For):
                         self.assign(stmt.target, UNKNOWN, scope)
@@ -159,7 +160,7 @@ class Extractor(CustomLayers, KerasCalls, PaddingFacts):
                         return r
                 else:  # `for i in range(N)` with a known small N (stacked blocks): every iteration
                     for i in counts:
-                        self.assign(stmt.target, Const(i), scope)
+                        self.assign(stmt.target, i if isinstance(i, LayerObj) else Const(i), scope)
                         r = self.exec_body(stmt.body.body, scope)
                         if r is not None:
                             return r
