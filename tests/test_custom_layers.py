@@ -348,3 +348,143 @@ def test_measured(name):
         assert diff > 1e-4, diff
     else:
         assert diff < 1e-5, diff
+
+
+# ---- more fixtures: attention pooling with and without the mask (measured) ------------------------
+ATTENTION_POOL = """
+class AttentionPool(layers.Layer):
+    def build(self, input_shape):
+        self.score = layers.Dense(1)
+
+    def call(self, x{param}):
+        logits = ops.squeeze(self.score(x), -1){use}
+        weights = ops.softmax(logits, axis=1)
+        return ops.sum(x * ops.expand_dims(weights, -1), axis=1)
+"""
+
+USE_MASK = """
+        if mask is not None:
+            logits = ops.where(mask, logits, -1e9)"""
+
+CASES.update({
+    "attention_pool_uses_mask": (
+        HEADER + ATTENTION_POOL.format(param=", mask=None", use=USE_MASK)
+        + SEQ_MODEL.format(body="x = AttentionPool()(layers.LSTM(4, return_sequences=True)(x))"),
+        set()),
+    "attention_pool_ignores_mask": (
+        HEADER + ATTENTION_POOL.format(param="", use="")
+        + SEQ_MODEL.format(body="x = AttentionPool()(layers.LSTM(4, return_sequences=True)(x))"),
+        {("MK104", "attention_pool/multiply", "attention_pool/sum")}),
+})
+
+
+# ---- the declaration, read from the class --------------------------------------------------------
+def _decl(body: str, base: str = "layers.Layer"):
+    code = HEADER + f"\nclass Custom({base}):\n" + textwrap.indent(textwrap.dedent(body), "    ") + """
+
+def build_model():
+    inputs = keras.Input((None, 2))
+    return keras.Model(inputs, Custom()(inputs))
+"""
+    ex = Extractor(parse(code))
+    ex.run()
+    return next(la for la in ex.layers if la.class_name == "Custom").custom
+
+
+@pytest.mark.parametrize("body, supports, compute", [
+    ("def call(self, x):\n    return x\n", False, "absent"),
+    ("supports_masking = True\ndef call(self, x):\n    return x\n", True, "absent"),
+    ("def __init__(self, **kw):\n    super().__init__(**kw)\n    self.supports_masking = True\n", True, "absent"),
+    ("def __init__(self, flag=None, **kw):\n    super().__init__(**kw)\n    self.supports_masking = flag\n",
+     None, "absent"),
+    ("def compute_mask(self, inputs, mask=None):\n    return None\n", True, "none"),
+    ("def compute_mask(self, inputs, mask=None):\n    return mask\n", True, "previous"),
+    ("def compute_mask(self, inputs, mask=None):\n    if mask is None:\n        return None\n    return mask\n",
+     True, "previous"),
+    ("def compute_mask(self, inputs, mask=None):\n    return ops.any(ops.not_equal(inputs, 0.0), axis=-1)\n",
+     True, "create"),
+    ("def compute_mask(self, x, previous_mask=None):\n    return x != 0\n", True, "create"),
+    ("def compute_mask(self, inputs, mask=None):\n    return mask[:, ::2]\n", True, "unknown"),
+    ("supports_masking = False\ndef compute_mask(self, inputs, mask=None):\n    return mask\n", False, "previous"),
+])
+def test_declaration(body, supports, compute):
+    d = _decl(body)
+    assert (d.supports, d.compute) == (supports, compute)
+
+
+def test_declaration_is_inherited_from_user_bases():
+    code = HEADER + BASE_SUPPORTS + SEQ_MODEL.format(body="x = Scale()(x)")
+    ex = Extractor(parse(code))
+    ex.run()
+    d = next(la for la in ex.layers if la.class_name == "Scale").custom
+    assert d.supports is True and d.compute == "absent"
+
+
+def test_call_mask_argument_is_detected():
+    code, _ = CASES["masked_mean_uses_mask"]
+    ex = Extractor(parse(code))
+    ex.run()
+    lay = next(la for la in ex.layers if la.class_name == "MaskedMean")
+    assert lay.custom.call_mask and lay.graph is not None and lay.graph.inputs[-1].node.layer.name == "mask"
+
+
+# ---- subclassed models with lists of custom blocks; odd code never breaks the linter ----------------
+STACK = HEADER + """
+class Block(layers.Layer):
+    def __init__(self, units, **kwargs):
+        super().__init__(**kwargs)
+        self.dense = layers.Dense(units, activation="relu"){sm}
+        self.norm = layers.LayerNormalization()
+
+    def call(self, x):
+        return self.norm(x + self.dense(x))
+
+
+class Encoder(keras.Model):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.embed = layers.Embedding(500, 16, mask_zero=True)
+        self.blocks = [Block(16), Block(16)]
+        self.pool = layers.GlobalAveragePooling1D()
+
+    def call(self, ids):
+        h = self.embed(ids)
+        for block in self.blocks:
+            h = block(h)
+        return self.pool(h)
+
+
+model = Encoder()
+"""
+
+
+def test_list_of_blocks_in_a_subclassed_model():
+    assert triples(lint(STACK.format(sm=SM))) == set()
+    assert triples(lint(STACK.format(sm=""))) == {("MK104", "block/add", "global_average_pooling1d")}
+
+
+ODD = [
+    # call calls the layer itself (recursion is not followed)
+    "class Loop(layers.Layer):\n    def call(self, x):\n        return self(x)\n",
+    # __init__ builds another instance of the same class
+    "class Loop(layers.Layer):\n    def __init__(self, depth=2, **kw):\n        super().__init__(**kw)\n"
+    "        self.inner = Loop(depth - 1) if depth else None\n    def call(self, x):\n        return self.inner(x)\n",
+    # a tuple of outputs and a list input
+    "class Loop(layers.Layer):\n    def call(self, inputs):\n        a, b = inputs\n        return a + b, a * b\n",
+    # no call at all
+    "class Loop(layers.Layer):\n    pass\n",
+]
+
+
+@pytest.mark.parametrize("body", ODD)
+def test_odd_custom_layers_never_break(body):
+    code = HEADER + body.replace("{", "{{").replace("}", "}}") + """
+
+def build_model():
+    inputs = keras.Input((None, 2))
+    x = layers.Masking()(inputs)
+    y = Loop()({arg})
+    return keras.Model(inputs, layers.LSTM(2)(y))
+"""
+    found = lint(code.format(arg="[x, x]" if "a, b = inputs" in body else "x"))
+    assert all(f.code in ("MK001", "MK104", "MK107") for f in found), [f.message for f in found]
