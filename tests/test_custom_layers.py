@@ -488,3 +488,13 @@ def build_model():
 """
     found = lint(code.format(arg="[x, x]" if "a, b = inputs" in body else "x"))
     assert all(f.code in ("MK001", "MK104", "MK107") for f in found), [f.message for f in found]
+
+
+def test_configured_behaviour_wins_over_the_class_body():
+    """``[tool.masklint.known-mask-layers]`` names a custom class: what the user wrote is used."""
+    from masklint.knowledge.layers import custom_spec
+
+    code, _ = CASES["times_two_drops"]
+    assert triples(lint(code))  # followed from source: the op drops the mask
+    found = lint_source_text(code.encode(), "model.py", {"TimesTwo": custom_spec("propagate")})
+    assert triples(found) == set()

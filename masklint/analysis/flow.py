@@ -123,7 +123,7 @@ class Analysis(CustomLayerFlow, MaskProducers, ConsumerChecks):
             ins = [s for v in kw_ins.values() for s in v][:1]
         if not ins:
             ins = [State(mask=UNKNOWN, values="unknown")]
-        if lay.custom is not None:  # a user Layer subclass read from source
+        if lay.custom is not None and self.known_spec(lay) is None:  # a user Layer subclass read from source
             return self.visit_custom(node, ins)
         if lay.kind == OP:
             return self.visit_op(node, ins)
