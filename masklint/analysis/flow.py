@@ -127,7 +127,7 @@ class Analysis(CustomLayerFlow, MaskProducers, ConsumerChecks):
             return self.visit_custom(node, ins)
         if lay.kind == OP:
             return self.visit_op(node, ins)
-        if lay.kind == MODEL and lay.graph is not None:
+        if lay.kind == MODEL and lay.graph is not None and lay.custom is None:
             return self.visit_model(node, ins)
         spec = self.known_spec(lay)
         b = K.resolve(lay.class_name, lay.config, ins[0].rank, spec)
