@@ -498,3 +498,14 @@ def test_configured_behaviour_wins_over_the_class_body():
     assert triples(lint(code))  # followed from source: the op drops the mask
     found = lint_source_text(code.encode(), "model.py", {"TimesTwo": custom_spec("propagate")})
     assert triples(found) == set()
+
+
+def test_fix_names_the_declaration_that_keeps_the_mask():
+    """The fixes are the negative cases measured above: ``times_two_supports_masking`` and
+    ``compute_mask_producer_avg`` are padding-invariant."""
+    (f,) = lint(CASES["times_two_drops"][0])
+    assert "supports_masking = True in TimesTwo 'times_two'" in f.fix
+    (f,) = lint(CASES["tokpos_mask_zero_dropped_by_add"][0])
+    assert "compute_mask method of TokenAndPositionEmbedding" in f.fix
+    (f,) = lint(CASES["max_pool_inside"][0])  # not a dropped mask: the usual MK107 fix
+    assert "supports_masking" not in f.fix

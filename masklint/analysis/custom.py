@@ -70,6 +70,10 @@ class CustomLayerFlow:
         else:
             base = replace(st)
         if not d.supports:
+            lost, inner = base.lost, lay.path + "/"
+            if lost is not None and lost.at.path.startswith(inner) and (
+                    (isinstance(prev, Mask) and lost.origin is prev.origin) or lost.origin.path.startswith(inner)):
+                base.lost = replace(lost, inside=lay)  # a declaration in the class would keep the mask
             return base
         return self._computed(lay, base, prev)
 
