@@ -245,6 +245,64 @@ CASES.update({
         HEADER + TIMES_TWO.format(sm="") + SEQUENTIAL, {("MK104", "times_two/multiply", "lstm")}),
 })
 
+# ---- more fixtures: attention pooling with and without the mask (measured) ------------------------
+ATTENTION_POOL = """
+class AttentionPool(layers.Layer):
+    def build(self, input_shape):
+        self.score = layers.Dense(1)
+
+    def call(self, x{param}):
+        logits = ops.squeeze(self.score(x), -1){use}
+        weights = ops.softmax(logits, axis=1)
+        return ops.sum(x * ops.expand_dims(weights, -1), axis=1)
+"""
+
+USE_MASK = """
+        if mask is not None:
+            logits = ops.where(mask, logits, -1e9)"""
+
+CASES.update({
+    "attention_pool_uses_mask": (
+        HEADER + ATTENTION_POOL.format(param=", mask=None", use=USE_MASK)
+        + SEQ_MODEL.format(body="x = AttentionPool()(layers.LSTM(4, return_sequences=True)(x))"),
+        set()),
+    "attention_pool_ignores_mask": (
+        HEADER + ATTENTION_POOL.format(param="", use="")
+        + SEQ_MODEL.format(body="x = AttentionPool()(layers.LSTM(4, return_sequences=True)(x))"),
+        {("MK104", "attention_pool/squeeze", "attention_pool/softmax")}),
+})
+
+
+MASKED_BLOCK = """
+class MaskedBlock(layers.Layer):
+    def __init__(self, embed_dim, num_heads, **kwargs):
+        super().__init__(**kwargs)
+        self.att = layers.MultiHeadAttention(num_heads=num_heads, key_dim=embed_dim)
+        self.norm = layers.LayerNormalization(){sm}
+
+    def call(self, x, mask=None):
+        attention_mask = None
+        if mask is not None:
+            attention_mask = ops.cast(mask[:, None, :], "int32")
+        return self.norm(x + self.att(x, x, attention_mask=attention_mask))
+"""
+
+CASES.update({
+    # the block passes the padding mask to attention itself and declares supports_masking: silent
+    "block_with_attention_mask": (
+        HEADER + MASKED_BLOCK.format(sm=SM) + IDS_MODEL.format(
+            body="x = layers.Embedding(vocab_size, embed_dim, mask_zero=True)(inputs)\n"
+                 "    x = layers.GlobalAveragePooling1D()(MaskedBlock(embed_dim, 2)(x))"),
+        set()),
+    # the same block without supports_masking: the `+` drops the mask before the pooling
+    "block_with_attention_mask_no_support": (
+        HEADER + MASKED_BLOCK.format(sm="") + IDS_MODEL.format(
+            body="x = layers.Embedding(vocab_size, embed_dim, mask_zero=True)(inputs)\n"
+                 "    x = layers.GlobalAveragePooling1D()(MaskedBlock(embed_dim, 2)(x))"),
+        {("MK104", "masked_block/add", "global_average_pooling1d")}),
+})
+
+
 #: cases linted only (no runtime claim): what masklint assumes when it cannot follow ``call``
 STATIC_ONLY = {
     "opaque_without_declaration": (
@@ -348,34 +406,6 @@ def test_measured(name):
         assert diff > 1e-4, diff
     else:
         assert diff < 1e-5, diff
-
-
-# ---- more fixtures: attention pooling with and without the mask (measured) ------------------------
-ATTENTION_POOL = """
-class AttentionPool(layers.Layer):
-    def build(self, input_shape):
-        self.score = layers.Dense(1)
-
-    def call(self, x{param}):
-        logits = ops.squeeze(self.score(x), -1){use}
-        weights = ops.softmax(logits, axis=1)
-        return ops.sum(x * ops.expand_dims(weights, -1), axis=1)
-"""
-
-USE_MASK = """
-        if mask is not None:
-            logits = ops.where(mask, logits, -1e9)"""
-
-CASES.update({
-    "attention_pool_uses_mask": (
-        HEADER + ATTENTION_POOL.format(param=", mask=None", use=USE_MASK)
-        + SEQ_MODEL.format(body="x = AttentionPool()(layers.LSTM(4, return_sequences=True)(x))"),
-        set()),
-    "attention_pool_ignores_mask": (
-        HEADER + ATTENTION_POOL.format(param="", use="")
-        + SEQ_MODEL.format(body="x = AttentionPool()(layers.LSTM(4, return_sequences=True)(x))"),
-        {("MK104", "attention_pool/multiply", "attention_pool/sum")}),
-})
 
 
 # ---- the declaration, read from the class --------------------------------------------------------
@@ -509,3 +539,4 @@ def test_fix_names_the_declaration_that_keeps_the_mask():
     assert "compute_mask method of TokenAndPositionEmbedding" in f.fix
     (f,) = lint(CASES["max_pool_inside"][0])  # not a dropped mask: the usual MK107 fix
     assert "supports_masking" not in f.fix
+
