@@ -42,6 +42,8 @@ class Layer:
     #: why masklint could not follow this layer (an unknown node: an untranslated construct, a third-party
     #: class, a custom layer whose ``call`` was not followed); shown by ``masklint models``
     why: str | None = None
+    #: a user ``Layer`` subclass read from source: its declared mask behaviour (:class:`CustomMask`)
+    custom: "CustomMask | None" = None
 
     @property
     def is_builtin(self) -> bool:
@@ -114,6 +116,22 @@ class Unknown:
     why: str
     cst: object = None  # libcst node (source front end), for the line
     line: int | None = None
+
+
+@record
+class CustomMask:
+    """What a user ``Layer`` subclass declares about masks (source front end): ``supports`` is Keras'
+    ``supports_masking`` (True, False, or None when unreadable); ``compute`` is what ``compute_mask``
+    returns: ``"absent"`` (not overridden), ``"none"``, ``"previous"`` (the incoming mask), ``"create"``
+    (a new mask from the inputs) or ``"unknown"``; ``call_mask``: ``call`` takes a ``mask`` argument.
+    The layer's ``graph`` (kind ``"custom layer"``) is its ``call`` when followed; its last input is then
+    the ``mask`` argument when ``call_mask`` (the ops that compute with it are ``plumbing``: the layer
+    handles its mask itself)."""
+
+    supports: bool | None = False
+    compute: str = "absent"
+    call_mask: bool = False
+    mask_uses: list = factory(list)  # (Node, kwarg) where the ``mask`` argument is passed as ``mask=``
 
 
 @record

@@ -48,6 +48,10 @@ def _release(layers) -> None:
     the whole tree waits for the cyclic GC, which costs more than the parse on big runs."""
     for lay in layers:
         lay.cst = lay.source_lambda = None
+        if lay.graph is not None:  # a custom layer's inner graph (its ClassDef, the parts not followed)
+            lay.graph.cst = None
+            for u in lay.graph.unknown:
+                u.cst = None
 
 
 def lint_source_text(raw: bytes, path: str, known: dict | None = None) -> list[Finding]:

@@ -46,8 +46,9 @@ class ConsumerChecks:
     def report_lost(self, lost: Lost, kind: type, consumer: str) -> Record:
         """The record (``MaskDropped`` or ``LossSeesPadding``) of a lost mask, made once."""
         if lost.issue is None:
+            extra = {"inside": lost.inside} if lost.inside is not None and kind is MaskDropped else {}
             lost.issue = self.emit(kind(lost.at, consumer, how=lost.how, origin=lost.origin.path,
-                                        at_class=lost.at.class_name))
+                                        at_class=lost.at.class_name, **extra))
         else:
             lost.issue.reach(consumer)
         return lost.issue

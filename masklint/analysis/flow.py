@@ -22,11 +22,12 @@ from ..rules.mk108_mask_crash import MaskCrash
 from . import shapes
 from .consumers import ConsumerChecks
 from .inlined import is_inlined_lambda, visit_inlined_lambda
+from .custom import CustomLayerFlow
 from .producers import MaskProducers
 from .state import UNKNOWN, Lost, Mask, State, Time, is_int
 
 
-class Analysis(MaskProducers, ConsumerChecks):
+class Analysis(CustomLayerFlow, MaskProducers, ConsumerChecks):
     """Run the mask-flow analysis on a graph; ``issues`` holds the root causes found (rule records)."""
 
     def __init__(self, graph: Graph, max_nodes: int = 2_000_000, keras_major: int = 3,
@@ -123,9 +124,11 @@ class Analysis(MaskProducers, ConsumerChecks):
             ins = [s for v in kw_ins.values() for s in v][:1]
         if not ins:
             ins = [State(mask=UNKNOWN, values="unknown")]
+        if lay.custom is not None and self.known_spec(lay) is None:  # a user Layer subclass read from source
+            return self.visit_custom(node, ins)
         if lay.kind == OP:
             return self.visit_op(node, ins)
-        if lay.kind == MODEL and lay.graph is not None:
+        if lay.kind == MODEL and lay.graph is not None and lay.custom is None:
             return self.visit_model(node, ins)
         if lay.graph is not None and is_inlined_lambda(node):
             return visit_inlined_lambda(self, node, ins)

@@ -34,6 +34,7 @@ class Lost:
     at: Layer  # who dropped it
     how: str  # "drops" | "op" | "dot" | "merge" | "concat"
     issue: Record | None = None
+    inside: Layer | None = None  # the custom layer (from source) whose call lost a mask it was given
 
 
 @record

@@ -22,6 +22,7 @@ class MaskDropped(Record):
     how: str | None = None
     origin: str | None = None  # path of the layer that created the lost mask
     at_class: str | None = None  # the culprit's class as the analysis saw it
+    inside: object = None  # the custom layer (source) whose call dropped the mask it was given
 
     def _cls(self) -> str:
         return self.at_class or self.culprit.class_name
@@ -45,6 +46,13 @@ class MaskDropped(Record):
 
     def fix(self) -> str:
         name, how = q(self.culprit.path), self.how
+        if self.inside is not None:
+            lay = self.inside
+            if str(self.origin).startswith(lay.path + "/"):  # the mask is made inside the layer
+                return (f"return the mask from a compute_mask method of {lay.class_name} {q(lay.path)} (e.g. "
+                        f"ops.not_equal(inputs, 0) for token ids padded with 0)")
+            return (f"set supports_masking = True in {lay.class_name} {q(lay.path)} if it keeps the time steps "
+                    f"(Keras then puts the mask it was given back on its output), or pass the mask on yourself")
         if how == "mha_runtime":
             return (f"pass attention_mask= to {q(self.consumer)} (e.g. the padding mask of the token ids as "
                     f"mask[:, None, :]), or build the blocks with keras_hub's TransformerEncoder and padding_mask")

@@ -6,7 +6,8 @@ through imports and aliases (``keras``, ``tensorflow.keras``, ``tf.keras``, ``ke
 front end builds: ``Sequential([...])``, ``Sequential()`` + ``.add(...)``, the functional API
 (``x = LSTM(...)(x)``, ``keras.Model(inputs, outputs)``), ``keras.ops``/operators on tensors, helper
 functions (inlined at their call sites) and the plain subclassed model (layers made in ``__init__``,
-used in ``call``). Values it cannot resolve are unknown: a layer whose mask-relevant argument is
+used in ``call``) and user ``Layer`` subclasses (``call`` followed with the sublayers of ``__init__``,
+``supports_masking``/``compute_mask`` read). Values it cannot resolve are unknown: a layer whose mask-relevant argument is
 unknown becomes an unknown layer, so the rules stay silent about it.
 
 Positions (``line``/``column`` of the call that builds each layer) are resolved only for files that
@@ -14,7 +15,8 @@ have findings: libcst's position metadata costs more than the parse itself.
 
 The package, in layers (each module imports only those before it): :mod:`.values` (the abstract
 values), :mod:`.names` (imports, aliases, canonical Keras names), :mod:`.keras_calls` and
-:mod:`.padding` (Keras calls and data facts), :mod:`.graphs` (models found -> IR graphs),
+:mod:`.padding` (Keras calls and data facts), :mod:`.custom_decl` and :mod:`.custom_layers` (user
+``Layer`` subclasses: their mask declarations and their ``call``), :mod:`.graphs` (models found -> IR graphs),
 :mod:`.unknowns` (unknown nodes for what is not followed, nested models, keyword calls),
 :mod:`.more_calls` (merge functions, third-party layers), :mod:`.classes` (models in classes),
 :mod:`.lambda_nodes` (an inlined Lambda kept as the Lambda node),

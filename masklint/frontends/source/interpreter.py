@@ -8,6 +8,8 @@ from ...ir import INPUT, Graph, Layer, Node
 from .classes import ClassModels
 from .containers import Containers
 from .graphs import func_graph, seq_graph
+from .custom_decl import is_user_layer
+from .custom_layers import CustomLayers
 from .keras_calls import KerasCalls
 from .lambda_nodes import LambdaNodes
 from .more_calls import MoreCalls
@@ -29,7 +31,7 @@ _BINOPS = {"Multiply": "Multiply", "Add": "Add", "Subtract": "Subtract", "Divide
            "MatrixMultiply": "Matmul", "Power": "Power", "FloorDivide": "FloorDivide", "Modulo": "Mod"}
 
 
-class Extractor(KerasCalls, PaddingFacts, UnknownNodes, MoreCalls, ClassModels, LambdaNodes, Containers):
+class Extractor(CustomLayers, KerasCalls, PaddingFacts, UnknownNodes, MoreCalls, ClassModels, LambdaNodes, Containers):
     """Walks one libcst module: :meth:`run` returns the graphs of the models it builds; ``layers`` then
     holds every layer and pseudo-layer made (for positions) and ``extra_issues`` the findings that need
     no graph."""
@@ -49,6 +51,7 @@ class Extractor(KerasCalls, PaddingFacts, UnknownNodes, MoreCalls, ClassModels, 
         self.closures: list = []  # Func/ClassVal values: each sits in the scope it closes over (a cycle)
         self.lambda_scopes: dict = {}  # id(Lambda layer) -> the scope its source lambda was written in
         self.ran: set[int] = set()  # ids of the FunctionDefs run (a method run from __init__ is not rerun)
+        self._custom_init()  # custom_graphs: one graph per custom Layer class whose call was followed
 
     # ---- entry
     def run(self) -> list[Graph]:
@@ -157,6 +160,7 @@ class Extractor(KerasCalls, PaddingFacts, UnknownNodes, MoreCalls, ClassModels, 
                         return r
             elif isinstance(stmt, (cst.For, cst.While)):
                 counts = self.range_count(stmt, scope) if isinstance(stmt, cst.For) else None
+                counts = counts if counts is not None or not isinstance(stmt, cst.For) else self.layer_items(stmt, scope)
                 if counts is None:  # unknown iterations: the body once, the loop variable unknown
                     if isinstance(stmt, cst.For):
                         self.assign(stmt.target, UNKNOWN, scope)
@@ -165,7 +169,7 @@ class Extractor(KerasCalls, PaddingFacts, UnknownNodes, MoreCalls, ClassModels, 
                         return r
                 else:  # `for i in range(N)` with a known small N (stacked blocks): every iteration
                     for i in counts:
-                        self.assign(stmt.target, Const(i), scope)
+                        self.assign(stmt.target, i if isinstance(i, LayerObj) else Const(i), scope)
                         r = self.exec_body(stmt.body.body, scope)
                         if r is not None:
                             return r
@@ -465,8 +469,8 @@ class Extractor(KerasCalls, PaddingFacts, UnknownNodes, MoreCalls, ClassModels, 
         return r if r is not None else UNKNOWN
 
     def instantiate(self, cls: ClassVal, args, kwargs, node):
-        if is_keras_layer(cls):  # a custom layer: its mask behaviour is unknown
-            return self.custom_layer(cls, node)
+        if is_user_layer(cls):  # a custom layer: its declaration, its call followed at the first call
+            return self.custom_layer(cls, node, args, kwargs)
         inst = Instance(cls)
         init = self._method(cls, "__init__")
         if init is not None:

@@ -58,6 +58,8 @@ class KerasCalls(AutoNames):
     def seq_add(self, seq: Seq, item, cst_node=None):
         if isinstance(item, LayerObj):
             seq.layers.append(item)
+            if item.layer.custom is not None:  # a user Layer subclass: Sequential calls it on one tensor
+                self.follow_custom(item.layer)
         elif isinstance(item, Tens) and item.t.node.layer.kind == INPUT and not seq.layers:
             seq.input = item.t
         else:  # something masklint cannot follow: an unknown node (or a nested model)
@@ -159,6 +161,8 @@ class KerasCalls(AutoNames):
                 return r
         extra = [a.t for a in args[1:] if isinstance(a, Tens)]
         n = Node(obj.layer, args=tensors + extra)
+        if obj.layer.custom is not None:  # a user Layer subclass: its call is followed at the first call
+            self.follow_custom(obj.layer, args, kwargs)
         for k, v in kwargs.items():
             ts = _tensors(v)
             if k == "mask" or k.endswith("_mask"):
@@ -190,16 +194,6 @@ class KerasCalls(AutoNames):
         n = Node(lay, args=tensors, consts=consts,
                  kwargs={k: v.v for k, v in kwargs.items() if isinstance(v, Const)})
         return Tens(n.output(0))
-
-    def custom_layer(self, cls, node):
-        """An instance of a user's ``Layer`` subclass: its mask behaviour is unknown (reported where a mask reaches it)."""
-        name = self.auto_name(_snake(cls.node.name.value))
-        lay = Layer(name=name, path=name, class_name=cls.node.name.value, module=None,
-                    registered_name=f"source>{cls.node.name.value}", config={}, kind=LAYER)
-        lay.cst = node
-        self.layers.append(lay)
-        return LayerObj(lay, node)
-
 
 def _name_kwarg(kwargs):
     v = kwargs.get("name")
