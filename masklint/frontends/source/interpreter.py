@@ -13,7 +13,7 @@ from .custom_layers import CustomLayers
 from .keras_calls import KerasCalls
 from .lambda_nodes import LambdaNodes
 from .more_calls import MoreCalls
-from .names import _BUILTINS, bind_import, canonical_name, is_keras_layer, is_keras_model
+from .names import _BUILTINS, bind_import, canonical_name, is_keras_model
 from .padding import PaddingFacts
 from .unknowns import TENSOR_DATA_ATTRS, UnknownNodes, all_tensors
 from .values import (UNKNOWN, Arr, ClassVal, Const, Func, FuncModel, Instance, LayerObj, Ref, Seq, Tens,
@@ -398,6 +398,9 @@ class Extractor(CustomLayers, KerasCalls, PaddingFacts, UnknownNodes, MoreCalls,
             return self.nested_model_call(func, args, node)  # a model used as a layer
         if func is UNKNOWN and self.list_method(node, args, scope):
             return Const(None)
+        if getattr(self, "_custom_ctx", None):  # inside a custom layer's call: the class falls back to its
+            self.note_unfollowed(node, args, kwargs)  # declaration (or MK001), see custom_layers
+            return UNKNOWN
         return self.unknown_call(self.call_label(node), "a call masklint does not follow", args, kwargs, node)
 
     def call_ref(self, q, args, kwargs, node, scope):
