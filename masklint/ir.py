@@ -42,6 +42,9 @@ class Layer:
     #: why masklint could not follow this layer (an unknown node: an untranslated construct, a third-party
     #: class, a custom layer whose ``call`` was not followed); shown by ``masklint models``
     why: str | None = None
+    #: the source file whose code built this layer when it is not the file being linted (a helper
+    #: imported from another linted file of the run, ``frontends/source/modules.py``); None otherwise
+    file: str | None = None
 
     @property
     def is_builtin(self) -> bool:

@@ -7,7 +7,7 @@ Autofix (safe, source only): ``mask_zero=True`` on the Embedding when the paddin
 from __future__ import annotations
 
 from .._record import record
-from .base import Record, Rule, q
+from .base import Record, Rule, at_line, q
 
 RULE = Rule("MK101", "missing-mask", "warning", "a mask consumer reads a padded sequence that carries no mask")
 
@@ -30,7 +30,7 @@ class MissingMask(Record):
         if isinstance(ev, str):
             return ev
         origin = getattr(ev, "origin", None)
-        where = f" (line {origin.line})" if origin is not None and origin.line else ""
+        where = at_line(origin, self.culprit)
         what = "token ids" if self.culprit.class_name in _EMBEDDINGS else "data"
         return f"{what} padded by {getattr(ev, 'how', 'padding')}{where}"
 

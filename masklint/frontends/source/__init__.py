@@ -33,11 +33,12 @@ def mentions_keras(raw: bytes) -> bool:
     return b"keras" in raw or b"tensorflow" in raw
 
 
-def extract(text: str, path: str):
+def extract(text: str, path: str, project=None):
     """Parse ``text`` and return (graphs, module, layers, extra issues); raises LintError on a syntax
-    error."""
+    error. ``project``: the run's :class:`~.modules.ProjectIndex`, for imports of other linted files."""
     module = parse(text)
-    ex = Extractor(module)
+    ex = Extractor(module, project=project)
+    ex.path = path
     try:
         graphs = ex.run()
     except RecursionError:

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from ...ir import INPUT, Graph, Layer, Node
 from .graphs import func_graph, seq_graph
+from .evidence import MoreEvidence
 from .keras_calls import KerasCalls
+from .modules import FILE_KEY, LazyName, ModuleRef, TaggedLayers
 from .names import _BUILTINS, bind_import, canonical_name, is_keras_layer, is_keras_model
 from .padding import PaddingFacts
 from .values import (UNKNOWN, Arr, ClassVal, Const, Func, FuncModel, Instance, LayerObj, Ref, Seq, Tens,
@@ -24,15 +26,18 @@ _BINOPS = {"Multiply": "Multiply", "Add": "Add", "Subtract": "Subtract", "Divide
            "MatrixMultiply": "Matmul", "Power": "Power", "FloorDivide": "FloorDivide", "Modulo": "Mod"}
 
 
-class Extractor(KerasCalls, PaddingFacts):
+class Extractor(MoreEvidence, KerasCalls, PaddingFacts):
     """Walks one libcst module: :meth:`run` returns the graphs of the models it builds; ``layers`` then
     holds every layer and pseudo-layer made (for positions) and ``extra_issues`` the findings that need
     no graph."""
 
-    def __init__(self, module):
+    def __init__(self, module, project=None, file=None):
         self.module = module
+        self.project = project  # the run's ProjectIndex (imports between linted files), or None
+        self.file = file  # the file whose code runs now, when it is not the linted one (modules.py)
+        self.path = file  # the linted file (set by ``extract``)
         self.models: list[tuple[object, Graph]] = []
-        self.layers: list[Layer] = []
+        self.layers: list[Layer] = [] if project is None else TaggedLayers(self)
         self.names: dict[str, int] = {}
         self.steps = 0
         self.depth = 0
@@ -48,7 +53,7 @@ class Extractor(KerasCalls, PaddingFacts):
         import libcst as cst
 
         self.cst = cst
-        glob: dict = {}
+        glob: dict = {} if self.project is None else {FILE_KEY: self.file}
         self.entry(lambda: self.exec_body(self.module.body, glob))
         # model code usually lives in functions: run each function body once as its own entry
         for stmt in self._all_defs(self.module.body):
@@ -62,11 +67,11 @@ class Extractor(KerasCalls, PaddingFacts):
         for s in self.seqs:
             g = seq_graph(s)
             if g is not None:
-                graphs.append(g)
+                graphs.append(self.module_padding(s, g))
         for fm in self.funcs:
             g = func_graph(fm)
             if g is not None:
-                graphs.append(g)
+                graphs.append(self.module_padding(fm, g))
         return graphs
 
     def entry(self, fn) -> None:
@@ -186,6 +191,8 @@ class Extractor(KerasCalls, PaddingFacts):
             return self.eval(small.value, scope) if small.value is not None else Const(None)
         elif isinstance(small, (cst.Import, cst.ImportFrom)):
             bind_import(small, scope)
+            if self.project is not None:
+                self.project.bind(small, scope, scope.get(FILE_KEY) or self.path, self)
         return None
 
     def assign(self, target, val, scope):
@@ -220,7 +227,7 @@ class Extractor(KerasCalls, PaddingFacts):
             v = scope.get(node.value)
             if v is None:
                 return Ref(node.value) if node.value in _BUILTINS else UNKNOWN
-            return v
+            return v.get() if type(v) is LazyName else v
         if isinstance(node, cst.Integer):
             try:
                 return Const(int(node.value.replace("_", ""), 0))
@@ -259,6 +266,8 @@ class Extractor(KerasCalls, PaddingFacts):
             attr = node.attr.value
             if isinstance(base, Ref):
                 return Ref(canonical_name(f"{base.q}.{attr}"))
+            if type(base) is ModuleRef:
+                return base.attr(attr)
             if isinstance(base, Instance):
                 return base.attrs.get(attr, UNKNOWN)
             if isinstance(base, Tokenizer) and attr == "word_index":
@@ -270,6 +279,8 @@ class Extractor(KerasCalls, PaddingFacts):
             return UNKNOWN
         if isinstance(node, cst.Call):
             return self.eval_call(node, scope)
+        if isinstance(node, cst.Lambda):
+            return self.lambda_value(node, scope)
         if isinstance(node, cst.DictComp):
             return self.vocab_comp(node, scope)
         if isinstance(node, (cst.ListComp, cst.GeneratorExp)):
@@ -302,8 +313,9 @@ class Extractor(KerasCalls, PaddingFacts):
                     if isinstance(k, dict) and k.get("class_name") == "__slice__":
                         c = k["config"]
                         return Const(base.v[c["start"]:c["stop"]:c["step"]])
-                    if isinstance(k, int):
-                        return Const(base.v[k])
+                    if isinstance(k, int):  # an item of a tuple of values (a helper's result) is that value
+                        item = base.v[k]
+                        return Const(item) if isinstance(item, (int, float, str, bytes, list, tuple, dict, type(None))) else item
                 except (TypeError, IndexError, ValueError):
                     return UNKNOWN
             if isinstance(base, Arr):
@@ -350,7 +362,7 @@ class Extractor(KerasCalls, PaddingFacts):
         args, kwargs = self.call_args(node, scope)
         if args is None:
             return UNKNOWN
-        if isinstance(node.func, self.cst.Attribute) and node.func.attr.value in ("padded_batch", "to_tensor") \
+        if isinstance(node.func, self.cst.Attribute) and node.func.attr.value in ("padded_batch", "to_tensor", "map") \
                 and not isinstance(func, (Ref, LayerObj)):
             return self.padding_method(node.func.attr.value, args, kwargs, node)
         if isinstance(func, Ref):
@@ -427,11 +439,13 @@ class Extractor(KerasCalls, PaddingFacts):
             scope[p.name.value] = kw.get(p.name.value, self.eval(p.default, scope) if p.default else UNKNOWN)
         self.depth += 1
         self.stack.append(fdef)
+        outer, self.file = self.file, scope.get(FILE_KEY, self.file)
         try:
             r = self.exec_body(fdef.body.body if isinstance(fdef.body, cst.IndentedBlock) else [], scope)
         finally:
             self.depth -= 1
             self.stack.pop()
+            self.file = outer
         return r if r is not None else UNKNOWN
 
     def instantiate(self, cls: ClassVal, args, kwargs, node):
