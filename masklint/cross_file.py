@@ -8,7 +8,7 @@ merge of what the files found.
   it; returns the lines of every file involved (for ``# noqa``).
 * :func:`merge`: the run's findings with each finding reported once (the finding of the culprit's own
   file first, then the first file that found it) and ``# noqa`` comments of one file that suppress a
-  finding found from another file counted as used (MK002).
+  finding found from another file counted as used (unused-noqa).
 
 A finding located in another file is marked (``extra["_from"]``) until :func:`merge` drops the mark; a
 finding suppressed by another file's ``# noqa`` is kept as a mark only (``extra["_noqa_used"]``).
@@ -52,6 +52,8 @@ def place(module, layers, text: str, path: str, project) -> dict[str, list[str]]
 def merge(findings: list, noqa) -> list:
     """Drop the marks, the findings reported twice, and unused-noqa findings another file used
     (``noqa``: the compiled ``# noqa`` pattern of :mod:`masklint.source_lint`)."""
+    from .rules import mk002_unused_noqa
+
     used: dict[tuple, set] = {}
     kept = []
     for f in findings:
@@ -68,7 +70,7 @@ def merge(findings: list, noqa) -> list:
             if key in seen:
                 continue
             seen.add(key)
-        elif f.code == "MK002" and (f.path, f.line) in used:
+        elif f.code == mk002_unused_noqa.RULE.code and (f.path, f.line) in used:
             f = _renoqa(f, used[(f.path, f.line)], noqa)
             if f is None:
                 continue

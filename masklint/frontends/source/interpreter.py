@@ -206,7 +206,8 @@ class Extractor(MoreEvidence, KerasCalls, PaddingFacts):
                     self.assign(e, Tens(val.t.node.output(i)), scope)
             elif isinstance(val, Const) and isinstance(val.v, (list, tuple)) and len(val.v) == len(elems):
                 for e, v in zip(elems, val.v):
-                    self.assign(e, v if not isinstance(v, (int, float, str)) else Const(v), scope)
+                    plain = isinstance(v, (int, float, str, list, tuple, type(None)))  # (x, y), (x2, y2) = ...
+                    self.assign(e, Const(v) if plain else v, scope)
             else:
                 for e in elems:
                     self.assign(e, UNKNOWN, scope)
