@@ -442,6 +442,7 @@ def test_one_hot_of_padded_ids(encode, consumer, expected):
     assert [f.code for f in fs] == expected
     if expected:
         assert "padded by pad_sequences then " in fs[0].message and "(line 7)" in fs[0].message
+        assert "Masking(0.0) does not mask" in fs[0].fix
 
 
 # ---- measurements in the installed Keras ------------------------------------------------------------
@@ -499,3 +500,25 @@ def test_measured_text_vectorization_padding_leaks_without_mask_zero(keras_mod):
             outs[mz, n] = np.asarray(rnn(emb(tv(np.array(["good movie"])))))
     assert not np.allclose(outs[False, 3], outs[False, 7], atol=1e-5)
     assert np.allclose(outs[True, 3], outs[True, 7], atol=1e-5)
+
+
+def test_package_reexport_and_parallel_workers(tmp_path, monkeypatch):
+    """``from textclf import build_model`` through the package's ``__init__.py``; forked workers get the
+    index too and find the same."""
+    import masklint.runner as runner
+
+    write(tmp_path, {
+        "textclf/__init__.py": "from .model import build_model\nfrom .data import load_data as load\n",
+        "textclf/data.py": DATA,
+        "textclf/model.py": MODEL.replace("{noqa}", ""),
+        "run.py": """
+            from textclf import build_model, load
+
+            x, _ = load(texts, [])
+            build_model(100).fit(x, labels)
+        """,
+    })
+    want = [("model.py", "MK101", 7, "embedding")]
+    assert found([tmp_path])[0] == want
+    monkeypatch.setattr(runner, "PARALLEL_MIN_FILES", 2)
+    assert found([tmp_path], jobs=2)[0] == want

@@ -16,7 +16,9 @@ The package, in layers (each module imports only those before it): :mod:`.values
 values), :mod:`.names` (imports, aliases, canonical Keras names), :mod:`.keras_calls` and
 :mod:`.padding` (Keras calls and data facts), :mod:`.graphs` (models found -> IR graphs),
 :mod:`.interpreter` (the statement/expression walker); :mod:`.parse_guard` (parsing safely) and
-:mod:`.positions` (line/column of each layer) stand apart.
+:mod:`.positions` (line/column of each layer) stand apart. :mod:`.evidence` (more padding evidence, a
+mixin of the interpreter) and :mod:`.modules` (imports between the linted files of a run) come just
+before :mod:`.interpreter`.
 """
 from __future__ import annotations
 
