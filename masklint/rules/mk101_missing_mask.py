@@ -43,7 +43,7 @@ class MissingMask(Record):
         if self.culprit.class_name in _EMBEDDINGS:
             return f"pass mask_zero=True to {q(self.culprit.path)} (id 0 must be the padding id)"
         how = getattr(self.evidence, "how", "")
-        if isinstance(how, str) and how.endswith(("one_hot", "to_categorical")):  # evidence.py: one-hot of padded ids
+        if isinstance(how, str) and how.endswith(("one_hot", "to_categorical")):  # one-hot of padded ids
             return ("pass a mask computed from the padded ids (ids != pad id) to it: a pad step is the one-hot row "
                     "of the pad id, which Masking(0.0) does not mask")
         return "add a Masking layer (or a mask) in front of it"

@@ -316,7 +316,8 @@ class Extractor(MoreEvidence, KerasCalls, PaddingFacts):
                         return Const(base.v[c["start"]:c["stop"]:c["step"]])
                     if isinstance(k, int):  # an item of a tuple of values (a helper's result) is that value
                         item = base.v[k]
-                        return Const(item) if isinstance(item, (int, float, str, bytes, list, tuple, dict, type(None))) else item
+                        plain = isinstance(item, (int, float, str, bytes, list, tuple, dict, type(None)))
+                        return Const(item) if plain else item
                 except (TypeError, IndexError, ValueError):
                     return UNKNOWN
             if isinstance(base, Arr):
@@ -363,8 +364,9 @@ class Extractor(MoreEvidence, KerasCalls, PaddingFacts):
         args, kwargs = self.call_args(node, scope)
         if args is None:
             return UNKNOWN
-        if isinstance(node.func, self.cst.Attribute) and node.func.attr.value in ("padded_batch", "to_tensor", "map") \
-                and not isinstance(func, (Ref, LayerObj)):
+        if isinstance(node.func, self.cst.Attribute) and node.func.attr.value in ("padded_batch", "to_tensor",
+                                                                                  "map") \
+                and not isinstance(func, (Ref, LayerObj, Func, ClassVal)):
             return self.padding_method(node.func.attr.value, args, kwargs, node)
         if isinstance(func, Ref):
             return self.call_ref(func.q, args, kwargs, node, scope)
