@@ -522,3 +522,29 @@ def test_package_reexport_and_parallel_workers(tmp_path, monkeypatch):
     assert found([tmp_path])[0] == want
     monkeypatch.setattr(runner, "PARALLEL_MIN_FILES", 2)
     assert found([tmp_path], jobs=2)[0] == want
+
+
+def test_modules_load_lazily_and_once(tmp_path):
+    """An import whose names are never used parses nothing; a module used by two files is parsed once."""
+    from masklint.frontends.source.modules import ProjectIndex
+    from masklint.source_lint import lint_source_file
+
+    sibling_project(tmp_path)
+    write(tmp_path, {"src/unused.py": "from data import load_data\nfrom model import build_model\nimport keras\n"})
+    files = sorted(str(p) for p in (tmp_path / "src").glob("*.py"))
+    idx = ProjectIndex(files, [str(tmp_path)])
+    assert lint_source_file(str(tmp_path / "src" / "unused.py"), None, idx) == [] and idx.parses == 0
+    assert len(lint_source_file(str(tmp_path / "src" / "train.py"), None, idx)) == 1 and idx.parses == 2
+    assert len(lint_source_file(str(tmp_path / "src" / "train.py"), None, idx)) == 1 and idx.parses == 2
+
+
+def test_a_project_run_imports_no_tensorflow(tmp_path):
+    import subprocess
+    import sys
+
+    from test_no_tf_import import SCRIPT
+
+    sibling_project(tmp_path)
+    r = subprocess.run([sys.executable, "-c", SCRIPT, str(tmp_path)], capture_output=True, text=True, cwd=_root(),
+                       timeout=120)
+    assert "HEAVY: \n" in r.stdout and "CODE: 1" in r.stdout, r.stdout + r.stderr
