@@ -325,6 +325,26 @@ def test_unambiguous_module_padding(side, more, use, expected):
                                                                           else [])
 
 
+def test_module_padding_skips_a_helper_model_fed_elsewhere():
+    code = """
+import keras
+from keras import layers
+from keras.utils import pad_sequences
+
+x_test = pad_sequences(test_sequences, maxlen=100, padding="post")
+
+
+def build():
+    return keras.Sequential([keras.Input((100,), dtype="int32"), layers.Embedding(5000, 32), layers.LSTM(8)])
+
+
+model = build()
+model.fit(train_ds, epochs=3)
+"""
+    assert lint_source_text(code.encode(), "m.py") == []
+    assert [f.code for f in lint_source_text(code.replace("train_ds", "x_test").encode(), "m.py")] == ["MK101"]
+
+
 def test_module_padding_needs_a_sequence_input():
     code = """
 import keras

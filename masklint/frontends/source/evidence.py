@@ -25,6 +25,12 @@ FED = {"fit", "predict", "evaluate", "train_on_batch", "predict_on_batch", "test
 FIRST_LAYERS = {"Embedding", "Masking", "LSTM", "GRU", "SimpleRNN", "Bidirectional", "RNN"}
 
 
+def _key(model) -> int:
+    """A model by the call that builds it: a helper's body runs once as its own entry and once per
+    call, each making its own model object."""
+    return id(getattr(model, "cst", None) or model)
+
+
 class LambdaFn:
     """A ``lambda`` expression and the scope it closes over (followed when a dataset maps it)."""
 
@@ -64,13 +70,13 @@ class MoreEvidence:
 
     def model_method(self, obj, name, args, kwargs):
         if name in FED:
-            self._facts()["fed"].add(id(obj))
+            self._facts()["fed"].add(_key(obj))
         return super().model_method(obj, name, args, kwargs)
 
     def keras_call(self, q, args, kwargs, node):
         r = super().keras_call(q, args, kwargs, node)
         if isinstance(r, (Seq, FuncModel)) and self.file is not None:
-            self._facts()["foreign"].add(id(r))
+            self._facts()["foreign"].add(_key(r))
         return r
 
     # ---- new evidence
@@ -141,7 +147,7 @@ class MoreEvidence:
     def module_padding(self, obj, g):
         """``g`` (the graph of ``obj``) with the module's padding when it is unambiguous (see above)."""
         d = self._facts()
-        if g.padding or not g.inputs or id(obj) in d["fed"] or id(obj) in d["foreign"]:
+        if g.padding or not g.inputs or _key(obj) in d["fed"] or _key(obj) in d["foreign"]:
             return g
         facts = [f for f in d["facts"] if f.origin is None or f.origin.file is None]
         configs = {(repr(f.value), f.side, f.dtype) for f in facts}
