@@ -44,6 +44,9 @@ class Layer:
     why: str | None = None
     #: a user ``Layer`` subclass read from source: its declared mask behaviour (:class:`CustomMask`)
     custom: "CustomMask | None" = None
+    #: the source file whose code built this layer when it is not the file being linted (a helper
+    #: imported from another linted file of the run, ``frontends/source/modules.py``); None otherwise
+    file: str | None = None
 
     @property
     def is_builtin(self) -> bool:

@@ -179,12 +179,12 @@ def collect(paths: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
     return files, errors
 
 
-def lint_file(path: str, known: dict | None = None) -> list[Finding]:
+def lint_file(path: str, known: dict | None = None, project=None) -> list[Finding]:
     ext = os.path.splitext(path)[1].lower()
     if ext in SOURCE_EXTS:
         from .source_lint import lint_source_file
 
-        return lint_source_file(path, known)
+        return lint_source_file(path, known, project)
     from .lint import lint_model_file
 
     return lint_model_file(path, known)
@@ -207,7 +207,7 @@ def guarded(fn, *args):
 
 def _lint_one(p: str, known: dict | None = None):
     """(findings, error) for one file; never raises (see :func:`guarded`)."""
-    found, err = guarded(lint_file, p, known)
+    found, err = guarded(lint_file, p, known, _PROJECT)
     return (found if err is None else []), err
 
 
@@ -222,7 +222,7 @@ def _skippable(p: str) -> bool:
         return False  # let the worker report it
     from .frontends.source import mentions_keras
 
-    return not mentions_keras(raw)
+    return not mentions_keras(raw) and not (_PROJECT is not None and _PROJECT.imports_linted(raw))
 
 
 def _lint_chunk(paths: list[str]):
@@ -247,6 +247,9 @@ def default_jobs() -> int:
 
 #: path -> custom-class knowledge for that file (set by lint_paths; forked workers inherit it)
 _KNOWN_FOR = None
+#: the run's index of linted source files, for imports between them (``cross_file.py``; set by lint_paths,
+#: forked workers inherit it and each keeps its own cache of the modules it loads)
+_PROJECT = None
 
 
 def lint_paths(paths: list[str], debug: bool = False, jobs: int | None = None, keep=None, known_for=None,
@@ -255,11 +258,14 @@ def lint_paths(paths: list[str], debug: bool = False, jobs: int | None = None, k
     the collected files (configured excludes), ``known_for(path)`` gives the custom-layer knowledge of
     a file, ``progress(done, total)`` is called as files finish; ``debug`` keeps the run in this
     process. A file that cannot be linted is an entry of ``errors``, never an exception."""
-    global _KNOWN_FOR
+    global _KNOWN_FOR, _PROJECT
+    from .cross_file import merge, project_for
+
     files, errors = collect(paths)
     if keep is not None:
         files = [p for p in files if keep(p)]
     _KNOWN_FOR = known_for
+    _PROJECT = project_for(files, paths)
     res = RunResult(errors=list(errors), collected=files)
     jobs = default_jobs() if jobs is None else max(1, jobs)
     results = None
@@ -288,6 +294,11 @@ def lint_paths(paths: list[str], debug: bool = False, jobs: int | None = None, k
             res.files += 1
         else:
             res.errors.append((p, err))
+    if _PROJECT is not None:
+        from .source_lint import NOQA
+
+        res.findings = merge(res.findings, NOQA)
+        _PROJECT = None  # its cache of parsed modules is not kept past the run
     return res
 
 

@@ -24,11 +24,12 @@ def read_source(path: str) -> bytes:
     return raw
 
 
-def _analyse(raw: bytes, path: str, known: dict | None = None):
+def _analyse(raw: bytes, path: str, known: dict | None = None, project=None):
     """(text, module, layers, issues), or None when the file is skipped."""
     from .frontends.source import extract, mentions_keras
 
-    if not mentions_keras(raw):  # the pre-filter: most Python files never touch Keras
+    if not mentions_keras(raw) and not (project is not None and project.imports_linted(raw)):
+        # the pre-filter: most Python files never touch Keras (nor import a linted file that does)
         return None
     try:
         text = raw.decode("utf-8")
@@ -36,7 +37,7 @@ def _analyse(raw: bytes, path: str, known: dict | None = None):
         raise LintError("is not UTF-8 text") from None
     if SKIP_FILE.search(text):
         return None
-    graphs, module, layers, extra = extract(text, path)
+    graphs, module, layers, extra = extract(text, path, project)
     issues = list(extra)
     for g in graphs:
         issues.extend(run_analysis(g, known=known).issues.values())
@@ -54,12 +55,14 @@ def _release(layers) -> None:
                 u.cst = None
 
 
-def lint_source_text(raw: bytes, path: str, known: dict | None = None) -> list[Finding]:
-    res = _analyse(raw, path, known)
+def lint_source_text(raw: bytes, path: str, known: dict | None = None, project=None) -> list[Finding]:
+    """The findings of one file; ``project``: the run's index of linted files (``cross_file.py``), whose
+    imports are then followed and whose findings may lie in those files."""
+    res = _analyse(raw, path, known, project)
     if res is None:
         return []
     try:
-        return _findings(res, path)
+        return _findings(res, path, project)
     finally:
         _release(res[2])
 
@@ -75,28 +78,36 @@ def _unused_noqa(text: str, lines: list[str], raw: list[Finding], path: str) -> 
     return [finding_of(rec, path, "source") for rec in mk002_unused_noqa.check(lines, used, NOQA, resolve)]
 
 
-def _findings(res, path: str) -> list[Finding]:
-    from .frontends.source import resolve_positions
+def _findings(res, path: str, project=None) -> list[Finding]:
+    from .cross_file import FROM, NOQA_USED, place
 
     text, module, layers, issues = res
     if not issues:
         return _unused_noqa(text, text.splitlines(), [], path) if "noqa" in text else []
-    resolve_positions(module, layers, text)
+    lines_of = place(module, layers, text, path, project)
     by_path = {}
     for lay in layers:
         by_path.setdefault(lay.path, lay)
-    lines = text.splitlines()
+    lines = lines_of[path]
     out: dict[tuple, Finding] = {}
     raw = []
     for iss in issues:
-        f = finding_of(iss, path, "source", by_path)
+        where = getattr(iss.culprit, "file", None) or path  # a layer built by another file's code lands there
+        f = finding_of(iss, where, "source", by_path)
         cons = by_path.get(iss.consumer) if iss.consumer else None
-        if cons is not None and cons.line is not None and cons is not iss.culprit:
+        if cons is not None and cons.line is not None and cons is not iss.culprit \
+                and cons.file == getattr(iss.culprit, "file", None):
             f.message = f.message.replace(f"'{iss.consumer}'", f"'{iss.consumer}' (line {cons.line})", 1)
-        raw.append(f)
-        if _suppressed(f, lines):
+        if where != path:
+            f.extra[FROM] = path
+        else:
+            raw.append(f)
+        if _suppressed(f, lines_of.get(where, ())):
+            if where != path:  # kept as a mark: that file's noqa is used (cross_file.merge)
+                f.extra[NOQA_USED] = True
+                out.setdefault((f.path, f.code, f.line, f.column, NOQA_USED), f)
             continue
-        out.setdefault((f.code, f.line, f.column), f)
+        out.setdefault((f.path, f.code, f.line, f.column), f)
     found = list(out.values()) + _unused_noqa(text, lines, raw, path)
     return sorted(found, key=Finding.sort_key)
 
@@ -114,8 +125,8 @@ def _suppressed(f: Finding, lines: list[str]) -> bool:
     return f.code in wanted or f.name.upper() in wanted
 
 
-def lint_source_file(path: str, known: dict | None = None) -> list[Finding]:
-    return lint_source_text(read_source(path), path, known)
+def lint_source_file(path: str, known: dict | None = None, project=None) -> list[Finding]:
+    return lint_source_text(read_source(path), path, known, project)
 
 
 def fix_source_text(raw: bytes, path: str, want=None) -> str | None:
@@ -132,6 +143,8 @@ def fix_source_text(raw: bytes, path: str, want=None) -> str | None:
     lines = text.splitlines()
     wanted = []
     for iss in issues:
+        if getattr(iss.culprit, "file", None) is not None:  # another file's text is never fixed from here
+            continue
         f = finding_of(iss, path, "source")
         if not _suppressed(f, lines) and (want is None or want(f)):
             wanted.append(iss)

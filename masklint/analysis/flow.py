@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from .. import knowledge as K
 from .._record import replace
-from ..ir import INPUT, MODEL, OP, Graph, Layer, Node, Tensor
+from ..ir import INPUT, MODEL, OP, Graph, Layer, Node, PaddingFact, Tensor
 from ..rules.base import Record
 from ..rules.mk001_unknown_mask_behaviour import UnknownMaskBehaviour
 from ..rules.mk103_mask_replaced import MaskReplaced
@@ -384,6 +384,8 @@ class Analysis(CustomLayerFlow, MaskProducers, ConsumerChecks):
             st.shape = (s.shape[0] if s.shape else None, osl)
             st.dtype, st.values, st.values_src = "int64", "ids", lay
             st.time = Time(origin=lay.path, length=osl)
+            if osl is not None and not lay.config.get("ragged"):  # padded with 0 at the end (measured)
+                st.pad = PaddingFact(value=0, side="post", dtype="int64", origin=lay, how="TextVectorization")
         if name in ("StringLookup", "IntegerLookup") and lay.config.get("output_mode", "int") in ("int", None) \
                 and not lay.config.get("invert"):
             st.shape = s.shape

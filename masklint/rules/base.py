@@ -30,6 +30,17 @@ def q(s) -> str:
     return f"'{s}'"
 
 
+def at_line(origin, culprit) -> str:
+    """`` (line N)`` where ``origin`` is built, or `` (data.py:N)`` when that is another file than the
+    culprit's (a project's helpers, ``frontends/source/modules.py``); "" when unknown."""
+    if origin is None or not getattr(origin, "line", None):
+        return ""
+    f = getattr(origin, "file", None)
+    if f is not None and f != getattr(culprit, "file", None):
+        return f" ({f[2:] if f.startswith('./') else f}:{origin.line})"
+    return f" (line {origin.line})"
+
+
 def num(x) -> str:
     """A measured number (a difference, a tolerance, a pad value) as the messages print it."""
     if x is None:

@@ -7,7 +7,7 @@ Autofix (safe, source only): ``mask_zero=True`` on the Embedding when the paddin
 from __future__ import annotations
 
 from .._record import record
-from .base import Record, Rule, q
+from .base import Record, Rule, at_line, q
 
 RULE = Rule("MK101", "missing-mask", "warning", "a mask consumer reads a padded sequence that carries no mask")
 
@@ -30,7 +30,7 @@ class MissingMask(Record):
         if isinstance(ev, str):
             return ev
         origin = getattr(ev, "origin", None)
-        where = f" (line {origin.line})" if origin is not None and origin.line else ""
+        where = at_line(origin, self.culprit)
         what = "token ids" if self.culprit.class_name in _EMBEDDINGS else "data"
         return f"{what} padded by {getattr(ev, 'how', 'padding')}{where}"
 
@@ -42,6 +42,10 @@ class MissingMask(Record):
     def fix(self) -> str:
         if self.culprit.class_name in _EMBEDDINGS:
             return f"pass mask_zero=True to {q(self.culprit.path)} (id 0 must be the padding id)"
+        how = getattr(self.evidence, "how", "")
+        if isinstance(how, str) and how.endswith(("one_hot", "to_categorical")):  # one-hot of padded ids
+            return ("pass a mask computed from the padded ids (ids != pad id) to it: a pad step is the one-hot row "
+                    "of the pad id, which Masking(0.0) does not mask")
         return "add a Masking layer (or a mask) in front of it"
 
     def autofix(self) -> dict:

@@ -7,7 +7,7 @@ Autofix (safe, source only): ``mask_value`` set to the padding value.
 from __future__ import annotations
 
 from .._record import record
-from .base import Record, Rule, masks_what, q, sample_of
+from .base import Record, Rule, at_line, masks_what, q, sample_of
 
 RULE = Rule("MK201", "mask-value-mismatch", "error", "the data's padding value differs from what the mask producer masks")
 
@@ -37,7 +37,7 @@ class MaskValueMismatch(Record):
             padded = f"{sample_of(self.sample)} is {self.layout}"
         else:
             po = self.pad_origin
-            where = f" (line {po.line})" if po is not None and po.line else ""
+            where = at_line(po, self.culprit)
             padded = f"the data is padded with {self.pad!r} by {self.how}{where}"
         return (f"{padded}, but {masks_what(self.culprit.path, self.mask_zero, self.mask_value)}: padded steps are "
                 f"not masked{'' if not self.consumer else f'; {q(self.consumer)} sees padding'}")

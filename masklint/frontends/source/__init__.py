@@ -21,7 +21,9 @@ values), :mod:`.names` (imports, aliases, canonical Keras names), :mod:`.keras_c
 :mod:`.more_calls` (merge functions, third-party layers), :mod:`.classes` (models in classes),
 :mod:`.lambda_nodes` (an inlined Lambda kept as the Lambda node),
 :mod:`.interpreter` (the statement/expression walker); :mod:`.parse_guard` (parsing safely) and
-:mod:`.positions` (line/column of each layer) stand apart.
+:mod:`.positions` (line/column of each layer) stand apart. :mod:`.evidence` (more padding evidence, a
+mixin of the interpreter) and :mod:`.modules` (imports between the linted files of a run) come just
+before :mod:`.interpreter`.
 """
 from __future__ import annotations
 
@@ -38,11 +40,12 @@ def mentions_keras(raw: bytes) -> bool:
     return b"keras" in raw or b"tensorflow" in raw
 
 
-def extract(text: str, path: str):
+def extract(text: str, path: str, project=None):
     """Parse ``text`` and return (graphs, module, layers, extra issues); raises LintError on a syntax
-    error."""
+    error. ``project``: the run's :class:`~.modules.ProjectIndex`, for imports of other linted files."""
     module = parse(text)
-    ex = Extractor(module)
+    ex = Extractor(module, project=project)
+    ex.path = path
     try:
         graphs = ex.run()
     except RecursionError:

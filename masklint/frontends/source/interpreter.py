@@ -14,6 +14,8 @@ from .keras_calls import KerasCalls
 from .lambda_nodes import LambdaNodes
 from .more_calls import MoreCalls
 from .names import _BUILTINS, bind_import, canonical_name, is_keras_model
+from .evidence import MoreEvidence
+from .modules import FILE_KEY, LazyName, ModuleRef, TaggedLayers
 from .padding import PaddingFacts
 from .unknowns import TENSOR_DATA_ATTRS, UnknownNodes, all_tensors
 from .values import (UNKNOWN, Arr, ClassVal, Const, Func, FuncModel, Instance, LayerObj, Ref, Seq, Tens,
@@ -31,15 +33,19 @@ _BINOPS = {"Multiply": "Multiply", "Add": "Add", "Subtract": "Subtract", "Divide
            "MatrixMultiply": "Matmul", "Power": "Power", "FloorDivide": "FloorDivide", "Modulo": "Mod"}
 
 
-class Extractor(CustomLayers, KerasCalls, PaddingFacts, UnknownNodes, MoreCalls, ClassModels, LambdaNodes, Containers):
+class Extractor(MoreEvidence, CustomLayers, KerasCalls, PaddingFacts, UnknownNodes, MoreCalls, ClassModels,
+                LambdaNodes, Containers):
     """Walks one libcst module: :meth:`run` returns the graphs of the models it builds; ``layers`` then
     holds every layer and pseudo-layer made (for positions) and ``extra_issues`` the findings that need
     no graph."""
 
-    def __init__(self, module):
+    def __init__(self, module, project=None, file=None):
         self.module = module
+        self.project = project  # the run's ProjectIndex (imports between linted files), or None
+        self.file = file  # the file whose code runs now, when it is not the linted one (modules.py)
+        self.path = file  # the linted file (set by ``extract``)
         self.models: list[tuple[object, Graph]] = []
-        self.layers: list[Layer] = []
+        self.layers: list[Layer] = [] if project is None else TaggedLayers(self)
         self.names: dict[str, int] = {}
         self.steps = 0
         self.depth = 0
@@ -58,7 +64,7 @@ class Extractor(CustomLayers, KerasCalls, PaddingFacts, UnknownNodes, MoreCalls,
         import libcst as cst
 
         self.cst = cst
-        glob: dict = {}
+        glob: dict = {} if self.project is None else {FILE_KEY: self.file}
         self.entry(lambda: self.exec_body(self.module.body, glob))
         # model code usually lives in functions: run each function body once as its own entry
         for stmt in self._all_defs(self.module.body):
@@ -77,11 +83,11 @@ class Extractor(CustomLayers, KerasCalls, PaddingFacts, UnknownNodes, MoreCalls,
             except _Budget:  # a Lambda body too large to follow: it stays an opaque node
                 g = seq_graph(s)
             if g is not None:
-                graphs.append(g)
+                graphs.append(self.module_padding(s, g))
         for fm in self.funcs:
             g = func_graph(fm) if not fm.nested else None
             if g is not None:
-                graphs.append(g)
+                graphs.append(self.module_padding(fm, g))
         self.lambda_scopes = {}
         return graphs
 
@@ -199,6 +205,8 @@ class Extractor(CustomLayers, KerasCalls, PaddingFacts, UnknownNodes, MoreCalls,
             return self.eval(small.value, scope) if small.value is not None else Const(None)
         elif isinstance(small, (cst.Import, cst.ImportFrom)):
             bind_import(small, scope)
+            if self.project is not None:
+                self.project.bind(small, scope, scope.get(FILE_KEY) or self.path, self)
         return None
 
     def assign(self, target, val, scope):
@@ -214,7 +222,8 @@ class Extractor(CustomLayers, KerasCalls, PaddingFacts, UnknownNodes, MoreCalls,
                     self.assign(e, Tens(val.t.node.output(i)), scope)
             elif isinstance(val, Const) and isinstance(val.v, (list, tuple)) and len(val.v) == len(elems):
                 for e, v in zip(elems, val.v):
-                    self.assign(e, v if not isinstance(v, (int, float, str)) else Const(v), scope)
+                    plain = isinstance(v, (int, float, str, list, tuple, type(None)))  # (x, y), (x2, y2) = ...
+                    self.assign(e, Const(v) if plain else v, scope)
             else:
                 for e in elems:
                     self.assign(e, UNKNOWN, scope)
@@ -237,7 +246,7 @@ class Extractor(CustomLayers, KerasCalls, PaddingFacts, UnknownNodes, MoreCalls,
             v = scope.get(node.value)
             if v is None:
                 return Ref(node.value) if node.value in _BUILTINS else UNKNOWN
-            return v
+            return v.get() if type(v) is LazyName else v
         if isinstance(node, cst.Integer):
             try:
                 return Const(int(node.value.replace("_", ""), 0))
@@ -276,6 +285,8 @@ class Extractor(CustomLayers, KerasCalls, PaddingFacts, UnknownNodes, MoreCalls,
             attr = node.attr.value
             if isinstance(base, Ref):
                 return Ref(canonical_name(f"{base.q}.{attr}"))
+            if type(base) is ModuleRef:
+                return base.attr(attr)
             if isinstance(base, Instance):
                 return self.instance_attr(base, attr)
             if isinstance(base, Tens) and attr not in TENSOR_DATA_ATTRS:
@@ -289,6 +300,8 @@ class Extractor(CustomLayers, KerasCalls, PaddingFacts, UnknownNodes, MoreCalls,
             return UNKNOWN
         if isinstance(node, cst.Call):
             return self.eval_call(node, scope)
+        if isinstance(node, cst.Lambda):
+            return self.lambda_value(node, scope)
         if isinstance(node, cst.DictComp):
             return self.vocab_comp(node, scope)
         if isinstance(node, (cst.ListComp, cst.GeneratorExp)):
@@ -321,8 +334,10 @@ class Extractor(CustomLayers, KerasCalls, PaddingFacts, UnknownNodes, MoreCalls,
                     if isinstance(k, dict) and k.get("class_name") == "__slice__":
                         c = k["config"]
                         return Const(base.v[c["start"]:c["stop"]:c["step"]])
-                    if isinstance(k, int):
-                        return Const(base.v[k])
+                    if isinstance(k, int):  # an item of a tuple of values (a helper's result) is that value
+                        item = base.v[k]
+                        plain = isinstance(item, (int, float, str, bytes, list, tuple, dict, type(None)))
+                        return Const(item) if plain else item
                 except (TypeError, IndexError, ValueError):
                     return UNKNOWN
             if isinstance(base, Arr):
@@ -370,8 +385,9 @@ class Extractor(CustomLayers, KerasCalls, PaddingFacts, UnknownNodes, MoreCalls,
         if args is None:
             return self.star_call(func, node, scope)
         self._lambda_globals = scope  # the names a Lambda made here sees (read by make_layer)
-        if isinstance(node.func, self.cst.Attribute) and node.func.attr.value in ("padded_batch", "to_tensor") \
-                and not isinstance(func, (Ref, LayerObj)):
+        if isinstance(node.func, self.cst.Attribute) and node.func.attr.value in ("padded_batch", "to_tensor",
+                                                                                  "map") \
+                and not isinstance(func, (Ref, LayerObj, Func, ClassVal)):
             return self.padding_method(node.func.attr.value, args, kwargs, node)
         if isinstance(func, Ref):
             return self.call_ref(func.q, args, kwargs, node, scope)
@@ -464,11 +480,13 @@ class Extractor(CustomLayers, KerasCalls, PaddingFacts, UnknownNodes, MoreCalls,
         self.depth += 1
         self.stack.append(fdef)
         self.ran.add(id(fdef))
+        outer, self.file = self.file, scope.get(FILE_KEY, self.file)
         try:
             r = self.exec_body(fdef.body.body if isinstance(fdef.body, cst.IndentedBlock) else [], scope)
         finally:
             self.depth -= 1
             self.stack.pop()
+            self.file = outer
         return r if r is not None else UNKNOWN
 
     def instantiate(self, cls: ClassVal, args, kwargs, node):
