@@ -415,7 +415,7 @@ class Extractor(MoreEvidence, CustomLayers, KerasCalls, PaddingFacts, UnknownNod
         if func is UNKNOWN and self.list_method(node, args, scope):
             return Const(None)
         if getattr(self, "_custom_ctx", None):  # inside a custom layer's call: the class falls back to its
-            self.note_unfollowed(node, args, kwargs)  # declaration (or MK001), see custom_layers
+            self.note_unfollowed(node, args, kwargs)  # declaration (or an unknown-behaviour finding)
             return UNKNOWN
         return self.unknown_call(self.call_label(node), "a call masklint does not follow", args, kwargs, node)
 
