@@ -35,8 +35,12 @@ def mentions_keras(raw: bytes) -> bool:
 
 def extract(text: str, path: str):
     """Parse ``text`` and return (graphs, module, layers, extra issues); raises LintError on a syntax
-    error."""
-    module = parse(text)
+    error. A file the pre-filter (:mod:`.prefilter`) rules out is not parsed: ([], None, [], [])."""
+    from .prefilter import keep
+
+    module = parse(text, keep)
+    if module is None:
+        return [], None, [], []
     ex = Extractor(module)
     try:
         graphs = ex.run()
