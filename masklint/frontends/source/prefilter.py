@@ -68,27 +68,29 @@ def _words() -> re.Pattern:
     return _WORDS
 
 
-def used_names(tree) -> set[str]:
-    """Every name, attribute and part of an imported name used in the code of ``tree`` (an ``ast``
-    module); strings and comments are not code."""
+def _names(tree):
+    """The names, attributes and parts of imported names used in the code of ``tree`` (an ``ast``
+    module), one by one, breadth first; strings and comments are not code."""
     import ast
 
-    out: set[str] = set()
-    add = out.add
-    name, attribute, alias = ast.Name, ast.Attribute, ast.alias
+    name, attribute, alias, import_from = ast.Name, ast.Attribute, ast.alias, ast.ImportFrom
     for node in ast.walk(tree):
         tp = type(node)
         if tp is name:
-            add(node.id)
+            yield node.id
         elif tp is attribute:
-            add(node.attr)
+            yield node.attr
         elif tp is alias:
-            out.update(node.name.split("."))
+            yield from node.name.split(".")
             if node.asname:
-                add(node.asname)
-        elif tp is ast.ImportFrom and node.module:
-            out.update(node.module.split("."))
-    return out
+                yield node.asname
+        elif tp is import_from and node.module:
+            yield from node.module.split(".")
+
+
+def used_names(tree) -> set[str]:
+    """Every name :func:`needs_parse` looks at in ``tree`` (for tests and diagnostics)."""
+    return set(_names(tree))
 
 
 def needs_parse(tree, text: str) -> bool:
@@ -99,7 +101,8 @@ def needs_parse(tree, text: str) -> bool:
         return False
     if tree is None:  # no ast tree to confirm with: parse
         return True
-    return not _TRIGGER_SET.isdisjoint(used_names(tree))
+    triggers = _TRIGGER_SET
+    return any(n in triggers for n in _names(tree))  # stops at the first trigger used in code
 
 
 def keep(tree, text: str) -> bool:
