@@ -4,9 +4,9 @@
 (library code, layer definitions, tests, utilities).
 
 Every finding of a source file comes from one of two places: the analysis of a model graph the
-interpreter found (MK0xx/MK1xx/MK2xx), or an "extra issue" the front end records without a graph (MK202
-from ``pad_sequences``, MK203 from a ``Tokenizer`` vocabulary). MK002 (unused ``# noqa``) needs no
-parse: a file that cannot give any other finding gets exactly the MK002 findings
+interpreter found, or an "extra issue" the front end records without a graph (real-values-masked from
+``pad_sequences``, embedding-without-padding-slot from a ``Tokenizer`` vocabulary). unused-noqa needs no
+parse: a file that cannot give any other finding gets exactly the unused-noqa findings
 ``source_lint._unused_noqa`` computes from its text alone, so a ``# noqa`` comment is not a trigger.
 
 A file is parsed when one of :data:`TRIGGERS` is used in its code: as a name, an attribute, or a part
@@ -36,9 +36,9 @@ TRIGGERS: dict[str, str] = {
     "Input": "keras.Input / keras.layers.Input starts a functional graph",
     "InputLayer": "keras.layers.InputLayer starts a functional graph or a Sequential",
     # -- extra issues (no graph needed)
-    "pad_sequences": "padding facts (MK201/MK204/MK205) and MK202's float-to-int truncation record",
-    "Tokenizer": "a 1-based Tokenizer vocabulary: MK203 (Embedding(input_dim=len(tok.word_index)))",
-    "word_index": "a Tokenizer vocabulary used for an Embedding's input_dim (MK203)",
+    "pad_sequences": "padding facts, and real-values-masked's float-to-int truncation record",
+    "Tokenizer": "a 1-based Tokenizer vocabulary: embedding-without-padding-slot (input_dim=len(tok.word_index))",
+    "word_index": "a Tokenizer vocabulary used for an Embedding's input_dim (embedding-without-padding-slot)",
     # -- padding evidence from data pipelines (padding.PaddingFacts)
     "padded_batch": "tf.data padded_batch(padding_values=...): a padding fact",
     "to_tensor": "RaggedTensor.to_tensor(default_value=...): a padding fact",
@@ -95,7 +95,7 @@ def used_names(tree) -> set[str]:
 
 def needs_parse(tree, text: str) -> bool:
     """True when the file (``text``, and ``tree``: CPython's ``ast`` of it) may give a finding other
-    than MK002, so libcst must parse it; False when it cannot (see the module's doc)."""
+    than unused-noqa, so libcst must parse it; False when it cannot (see the module's doc)."""
     words = _words()
     if words.search(text) is None:  # no trigger anywhere, not even in a string: the common case
         return False
