@@ -5,7 +5,7 @@ Usage (from the repository root, with the ``test`` and ``bench`` extras installe
 
     .venv/bin/python bench/run_all.py                      # everything, default settings (~45 min on 2 cores)
     .venv/bin/python bench/run_all.py --quick              # smoke test of every part (~8 min)
-    .venv/bin/python bench/run_all.py --only static,scale  # some parts (static, source, probe, scale)
+    .venv/bin/python bench/run_all.py --only static,scale  # some parts (static, source, keras_hub, probe, scale, h5)
     .venv/bin/python bench/run_all.py --skip source
     .venv/bin/python bench/run_all.py --summary-only       # no runs: rebuild the summary from the results
 
@@ -14,6 +14,7 @@ time whole processes and would disturb each other):
 
 * ``static``  ``bench_static.py``  -- ``masklint MODEL`` vs ``load_model`` vs the zip+json floor
 * ``source``  ``bench_source.py``  -- source lint vs the libcst parse floor and Fixit
+* ``keras_hub`` ``bench_keras_hub.py`` -- source lint of the installed keras_hub package, files per CPU-second
 * ``probe``   ``bench_probe.py``   -- ``masklint probe`` vs ``load_model`` + one ``predict`` (if present)
 * ``scale``   ``bench_scale.py``   -- time against 10..10,000 layers and files, with ``scale.png``
 * ``h5``      ``bench_h5.py``      -- what reading ``.h5`` configs under a deadline costs (fork, reader process)
@@ -44,6 +45,7 @@ RESULTS = HERE / "results"
 PARTS = {
     "static": "bench_static.py",
     "source": "bench_source.py",
+    "keras_hub": "bench_keras_hub.py",
     "probe": "bench_probe.py",
     "scale": "bench_scale.py",
     "h5": "bench_h5.py",
@@ -123,6 +125,25 @@ def rows_source(quick: bool):
     return out, data
 
 
+def rows_keras_hub(quick: bool):
+    data, src = _load(*([str(RESULTS / "tmp" / "keras_hub_quick.json"), "keras_hub.json"] if quick
+                        else ["keras_hub.json"]))
+    if data is None:
+        return [], None
+    c, n = data["commands"], data["files"]
+    out = []
+    for key, label in (("masklint_noprefilter", "masklint --jobs 1, pre-filter off"),
+                       ("ast_floor", "bare ast.parse"), ("cst_floor", "bare libcst.parse_module")):
+        if key in c:
+            out.append(("keras_hub", f"keras_hub ({n} files): {label}",
+                        f"{c[key]['fps_cpu']['median']:,.1f} files per CPU-second", "", "", src))
+    t = data["target"]
+    out.append(("keras_hub", f"keras_hub ({n} files): masklint --jobs 1 ({data['ratio_vs_cst']:.2f}x the libcst floor)",
+                f"{t['measured']:,.1f} files per CPU-second", f"≥ {t['value']:.0f} files per CPU-second",
+                _status(t["met"]), src))
+    return out, data
+
+
 def rows_probe(quick: bool):
     data, src = _load(*(["probe_quick.json", "probe.json"] if quick else ["probe.json", "probe_quick.json"]))
     if data is None:
@@ -180,7 +201,7 @@ def rows_h5(quick: bool):
              f"{f['cli_walk_s']:.2f} / {f['threaded_api_walk_s']:.2f} s", "", "", src)], data
 
 
-ROWS = {"static": rows_static, "source": rows_source, "probe": rows_probe, "scale": rows_scale, "h5": rows_h5}
+ROWS = {"static": rows_static, "source": rows_source, "keras_hub": rows_keras_hub, "probe": rows_probe, "scale": rows_scale, "h5": rows_h5}
 
 
 def summary(parts, quick: bool, runs_log: list[dict], revision: str | None = None) -> tuple[str, list]:

@@ -282,12 +282,17 @@ def lint_paths(paths: list[str], debug: bool = False, jobs: int | None = None, k
         import gc
 
         results = []
+        frozen = not gc.isenabled()  # the CLI: GC off, collected every 64 files below
+        if frozen:  # the imported modules' objects are left out of those collections (~5 ms each)
+            gc.freeze()
         for i, p in enumerate(files):
             if i and i % 64 == 0 and not gc.isenabled():
                 gc.collect()
             results.append(_lint_one(p, known_for(p) if known_for else None))
             if progress is not None:
                 progress(i + 1, len(files))
+        if frozen:
+            gc.unfreeze()
     for p, (found, err) in zip(files, results):
         if err is None:
             res.findings.extend(found)

@@ -42,8 +42,13 @@ def mentions_keras(raw: bytes) -> bool:
 
 def extract(text: str, path: str, project=None):
     """Parse ``text`` and return (graphs, module, layers, extra issues); raises LintError on a syntax
-    error. ``project``: the run's :class:`~.modules.ProjectIndex`, for imports of other linted files."""
-    module = parse(text)
+    error. ``project``: the run's :class:`~.modules.ProjectIndex`, for imports of other linted files. A
+    file the pre-filter (:mod:`.prefilter`) rules out is not parsed: ([], None, [], [])."""
+    from .prefilter import keep
+
+    module = parse(text, keep)
+    if module is None:
+        return [], None, [], []
     ex = Extractor(module, project=project)
     ex.path = path
     try:

@@ -104,9 +104,13 @@ def _parse_isolated(text: str) -> None:
              crashed="source crashed libcst's parser; it does not parse with this Python either")
 
 
-def parse(text: str):
+def parse(text: str, keep=None):
     """libcst's module for ``text``, parsed only once the checks above allow it; LintError for source
-    that is nested too deeply, does not parse, or crashes or stalls libcst's parser."""
+    that is nested too deeply, does not parse, or crashes or stalls libcst's parser. ``keep(tree, text)``
+    (the pre-filter, :mod:`.prefilter`) sees CPython's tree first: when it returns False, None (no parse)."""
     if not _check_depth(text):
         _parse_isolated(text)
+    elif keep is not None and not keep(_LAST_AST[1], text):
+        _LAST_AST[:] = [None, None]
+        return None
     return _parse(text)
