@@ -7,7 +7,9 @@ end (:mod:`masklint.loaders`, :mod:`masklint.config_frontend`).
 
 A model's ``layers`` is the number of distinct layers called in its top-level graph: Keras layers,
 custom layers and nested models (one each, like ``model.summary()``), not the inputs and not the
-``keras.ops`` calls and tensor operators (``x * m``, ``ops.mean``), which are counted apart in ``ops``.
+``keras.ops`` calls and tensor operators (``x * m``, ``ops.mean``), which are counted apart in ``ops``
+(without the mask computations Keras records in a saved functional model, e.g. an Embedding's
+``NotEqual``: those are not the user's code).
 """
 from __future__ import annotations
 
@@ -59,7 +61,7 @@ def count_layers(g: Graph) -> tuple[int, int]:
         seen.add(id(lay))
         if lay.kind in (LAYER, MODEL):
             layers += 1
-        elif lay.kind == OP:
+        elif lay.kind == OP and not n.plumbing:  # not the mask computations Keras records itself
             ops += 1
     return layers, ops
 
@@ -79,11 +81,15 @@ def saved_unknown(lay: Layer, known: dict | None) -> str | None:
         return None
     if known and any(k and k in known for k in (lay.registered_name, lay.class_name)):
         return None
-    if not lay.is_builtin:
+    # a legacy .h5 written by Keras 3 stores a registered class as "package>Class", without a module
+    if not lay.is_builtin or ">" in lay.class_name:
         reg = f" (registered as {lay.registered_name!r})" if lay.registered_name not in (None, lay.class_name) else ""
         return (f"custom or third-party class{reg}: its mask behaviour is unknown (declare it in "
                 "[tool.masklint] known-mask-layers)")
     if lookup(lay.class_name) is None:
+        if lay.module is None:  # a legacy .h5 names no module: a custom class looks like a built-in
+            return ("class not in masklint's knowledge table (a custom class, or a Keras class masklint "
+                    "does not know): its mask behaviour is unknown")
         return "Keras class missing from masklint's knowledge table: its mask behaviour is unknown"
     return None
 
