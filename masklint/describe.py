@@ -157,6 +157,26 @@ def _model_of(g: Graph, at: _At | None, module, followed: set) -> ModelInfo:
     return ModelInfo(g.name, g.kind, line, layers, ops, parts)
 
 
+def _site(g: Graph) -> tuple:
+    """The code a graph comes from: its node, else the calls that build its layers and inputs."""
+    if g.cst is not None:
+        return (g.kind, id(g.cst))
+    return (g.kind,) + tuple(id(n.layer.cst) for n in g.nodes if n.layer.cst is not None)
+
+
+def _one_per_site(graphs: list, models: list) -> list:
+    """One model per place in the code, sorted by line. A builder function is followed once on its
+    own (its parameters unknown) and again at each call with the arguments given: the same model,
+    shown as the run that understood most of it (the fewest unknown parts)."""
+    best: dict = {}
+    for i, (g, m) in enumerate(zip(graphs, models)):
+        key = _site(g)
+        if key not in best or len(m.unknown) < len(best[key][1].unknown):
+            best[key] = (i, m)
+    kept = [m for _, m in sorted(best.values(), key=lambda im: im[0])]
+    return sorted(kept, key=lambda m: (m.line is None, m.line or 0))
+
+
 def _code(module, node) -> str | None:
     if node is None:
         return None
@@ -170,6 +190,7 @@ _IMPORT_LINE = re.compile(r"^\s*(import|from)\s")
 _LOADS = re.compile(r"\bload_model\s*\(")
 _APPS = re.compile(r"\bapplications\.\w+")
 _USES = re.compile(r"\.(fit|compile|predict|evaluate|summary)\s*\(")
+_MODEL_FROM_CALL = re.compile(r"^\s*(self\.)?model\s*=\s*[\w.]+\(", re.M)
 
 
 def _classes(module) -> tuple[list[str], list[str]]:
@@ -207,7 +228,7 @@ def no_model_reason(text: str, module, ex) -> str:
         return "loads a saved model (load_model): run masklint models on the saved file"
     if _APPS.search(text):
         return "builds its model with keras.applications, which masklint does not follow"
-    if _USES.search(text):
+    if _USES.search(text) or _MODEL_FROM_CALL.search(text):
         return "uses a model built elsewhere (an imported or unresolved factory) that masklint does not follow"
     if made:
         return "makes Keras layers but assembles no model"
@@ -253,8 +274,7 @@ def describe_source_text(raw: bytes, path: str, known: dict | None = None) -> Fi
         for u, a in zip(unknowns, u_ats):
             u.line = a.line
         followed = {g.name for g in custom} | set(known or ())
-        models = [_model_of(g, ats.get(id(g)), module, followed) for g in every]
-        models.sort(key=lambda m: (m.line is None, m.line or 0))
+        models = _one_per_site(every, [_model_of(g, ats.get(id(g)), module, followed) for g in every])
         if not models:
             return FileInfo(path, skipped=no_model_reason(text, module, ex))
         return FileInfo(path, models)

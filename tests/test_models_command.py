@@ -302,3 +302,14 @@ def test_directory_named_models_still_lints_with_a_path_prefix(tmp_path):
     assert lint.returncode == 0 and "checked" in lint.stdout
     listed = run_cli("models", "models", cwd=tmp_path)
     assert listed.returncode == 0 and listed.stdout.startswith("models/clf.py:10: sequential")
+
+
+def test_builder_called_with_arguments_is_one_model(tmp_path):
+    """A builder is followed on its own (parameters unknown) and at its call: one model, as understood
+    at the call (return_sequences known there); a library file with no model says so."""
+    (tmp_path / "tagger.py").write_text(FUNCTIONAL + "\n\nmodel = build_tagger(12, seq_out=False)\n")
+    r, files = _json("tagger.py", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    models = [m for m in files["tagger.py"]["models"] if m["kind"] != "custom layer"]
+    assert len(models) == 1
+    assert not any("LSTM" in u["what"] for u in models[0]["unknown"])
