@@ -5,6 +5,8 @@ Never imports TensorFlow or Keras, never imports or runs the file. For source it
 end as linting (:mod:`masklint.frontends.source`), for saved models the same loader and config front
 end (:mod:`masklint.loaders`, :mod:`masklint.config_frontend`).
 
+A source model's ``line`` is that of the call that makes it (``Sequential(...)``, ``Model(...)``, the
+instantiation of a subclassed model) when known, else that of its first layer or input.
 A model's ``layers`` is the number of distinct layers called in its top-level graph: Keras layers,
 custom layers and nested models (one each, like ``model.summary()``), not the inputs and not the
 ``keras.ops`` calls and tensor operators (``x * m``, ``ops.mean``), which are counted apart in ``ops``
@@ -157,6 +159,25 @@ def _model_of(g: Graph, at: _At | None, module, followed: set) -> ModelInfo:
     return ModelInfo(g.name, g.kind, line, layers, ops, parts)
 
 
+def _made_key(g: Graph) -> tuple:
+    if g.kind == "sequential":
+        return ("s",) + tuple(id(n.layer) for n in g.nodes[1:])
+    return ("f",) + tuple(id(t) for t in g.outputs)
+
+
+def _made_at(ex) -> dict:
+    """Where each model is made (the ``Sequential(...)``/``Model(...)`` call, or the instantiation of a
+    subclassed model), by :func:`_made_key`: for graphs whose ``cst`` the front end did not record."""
+    out = {}
+    for s in getattr(ex, "seqs", ()):
+        if s.cst is not None and s.layers and all(o is not None for o in s.layers):
+            out[("s",) + tuple(id(o.layer) for o in s.layers)] = s.cst
+    for fm in getattr(ex, "funcs", ()):
+        if fm.cst is not None:
+            out[("f",) + tuple(id(t) for t in fm.outputs)] = fm.cst
+    return out
+
+
 def _site(g: Graph) -> tuple:
     """The code a graph comes from: its node, else the calls that build its layers and inputs."""
     if g.cst is not None:
@@ -187,6 +208,7 @@ def _code(module, node) -> str | None:
 
 
 _IMPORT_LINE = re.compile(r"^\s*(import|from)\s")
+_IMPORTS_KERAS = re.compile(r"^\s*(import|from)\s+[^#\n]*\b(keras|tensorflow|tf_keras)\b", re.M)
 _LOADS = re.compile(r"\bload_model\s*\(")
 _APPS = re.compile(r"\bapplications\.\w+")
 _USES = re.compile(r"\.(fit|compile|predict|evaluate|summary)\s*\(")
@@ -232,6 +254,8 @@ def no_model_reason(text: str, module, ex) -> str:
         return "uses a model built elsewhere (an imported or unresolved factory) that masklint does not follow"
     if made:
         return "makes Keras layers but assembles no model"
+    if not _IMPORTS_KERAS.search(text):
+        return "mentions Keras only in comments, strings or names; never imports it"
     mentions = [ln for ln in text.splitlines() if "keras" in ln or "tensorflow" in ln]
     if mentions and all(_IMPORT_LINE.match(ln) for ln in mentions):
         return "only imports Keras/TensorFlow; builds no model"
@@ -263,7 +287,12 @@ def describe_source_text(raw: bytes, path: str, known: dict | None = None) -> Fi
     custom = list(getattr(ex, "custom_graphs", None) or [])
     every = graphs + custom
     try:
-        ats = {id(g): _At(g.cst) for g in every if g.cst is not None and g.line is None}
+        made_at = _made_at(ex)
+        ats = {}
+        for g in every:
+            node = g.cst if g.cst is not None else made_at.get(_made_key(g))
+            if node is not None and g.line is None:
+                ats[id(g)] = _At(node)
         unknowns = [u for g in every for u in g.unknown if u.cst is not None and u.line is None]
         u_ats = [_At(u.cst) for u in unknowns]
         # the layers made, and those the graphs add (inputs: a Sequential's implicit one, Input() calls)
