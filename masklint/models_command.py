@@ -98,6 +98,9 @@ def run_models(paths, fmt: str = "text", config: str | None = None, isolated: bo
                debug: bool = False) -> int:
     """List what was understood of ``paths``; print it; return the exit code (0, or 2 on errors)."""
     paths = list(paths) or ["."]
+    if "-" in paths:
+        sys.stderr.write("masklint: error: -: 'masklint models' does not read standard input; name the files\n")
+        return 2
     try:
         project = Project.load(paths, config=config, isolated=isolated)
         infos, errors = describe_paths(paths, project)

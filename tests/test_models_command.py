@@ -141,7 +141,8 @@ SCHEMA = {"type": "array", "items": {
 def project(tmp_path):
     for name, text in [("train_sentiment.py", SEQUENTIAL), ("tagger.py", FUNCTIONAL), ("intent.py", SUBCLASS),
                        ("utils.py", LIBRARY), ("serve.py", LOADS), ("custom_layers.py", LAYERS_ONLY),
-                       ("stats.py", PLAIN), ("generated.py", SKIPPED)]:
+                       ("stats.py", PLAIN), ("generated.py", SKIPPED),
+                       ("intent_lib.py", SUBCLASS.replace("\n\nmodel = IntentModel(12000, 7)\n", "\n"))]:
         (tmp_path / name).write_text(text)
     return tmp_path
 
@@ -210,6 +211,8 @@ def test_source_files_json(project):
     assert "load_model" in files["serve.py"]["skipped"]
     assert files["custom_layers.py"]["models"] or "PositionalEmbedding" in files["custom_layers.py"]["skipped"]
     assert files["generated.py"]["skipped"] == "skipped by '# masklint: skip-file'"
+    lib = files["intent_lib.py"]
+    assert lib["models"] or lib["skipped"] == "defines Model subclass IntentModel but never builds one"
     assert not any(f["error"] for f in files.values())
 
 
@@ -225,7 +228,7 @@ def test_source_files_text(project):
             "behaviour is not a value masklint can compute statically") in lines
     assert "utils.py: no model: only imports Keras/TensorFlow; builds no model" in lines
     assert not any(ln.startswith("stats.py") for ln in lines)
-    assert re.fullmatch(r"Found \d+ models in \d+ files; 7 files listed, \d without a model\.", lines[-1])
+    assert re.fullmatch(r"Found \d+ models in \d+ files; 8 files listed, \d without a model\.", lines[-1])
 
 
 def test_syntax_error_is_one_line_and_exit_2(project):
@@ -321,3 +324,8 @@ def test_not_utf8_is_an_error(tmp_path):
     r = run_cli("models", ".", cwd=tmp_path)
     assert r.returncode == 2
     assert r.stderr == "masklint: error: legacy.py: is not UTF-8 text\n"
+
+
+def test_standard_input_is_refused_in_one_line(tmp_path):
+    r = run_cli("models", "-", cwd=tmp_path)
+    assert r.returncode == 2 and len(r.stderr.splitlines()) == 1 and "standard input" in r.stderr
