@@ -178,20 +178,17 @@ def _made_at(ex) -> dict:
     return out
 
 
-def _site(g: Graph) -> tuple:
-    """The code a graph comes from: its node, else the calls that build its layers and inputs."""
-    if g.cst is not None:
-        return (g.kind, id(g.cst))
-    return (g.kind,) + tuple(id(n.layer.cst) for n in g.nodes if n.layer.cst is not None)
+def _site(g: Graph, made) -> tuple:
+    """The code a graph comes from: the node that makes it and the calls that build its layers."""
+    return (g.kind, id(made)) + tuple(id(n.layer.cst) for n in g.nodes if n.layer.cst is not None)
 
 
-def _one_per_site(graphs: list, models: list) -> list:
+def _one_per_site(models: list, sites: list) -> list:
     """One model per place in the code, sorted by line. A builder function is followed once on its
     own (its parameters unknown) and again at each call with the arguments given: the same model,
     shown as the run that understood most of it (the fewest unknown parts)."""
     best: dict = {}
-    for i, (g, m) in enumerate(zip(graphs, models)):
-        key = _site(g)
+    for i, (m, key) in enumerate(zip(models, sites)):
         if key not in best or len(m.unknown) < len(best[key][1].unknown):
             best[key] = (i, m)
     kept = [m for _, m in sorted(best.values(), key=lambda im: im[0])]
@@ -288,9 +285,10 @@ def describe_source_text(raw: bytes, path: str, known: dict | None = None) -> Fi
     every = graphs + custom
     try:
         made_at = _made_at(ex)
-        ats = {}
+        ats, sites = {}, []
         for g in every:
             node = g.cst if g.cst is not None else made_at.get(_made_key(g))
+            sites.append(_site(g, node))
             if node is not None and g.line is None:
                 ats[id(g)] = _At(node)
         unknowns = [u for g in every for u in g.unknown if u.cst is not None and u.line is None]
@@ -303,7 +301,7 @@ def describe_source_text(raw: bytes, path: str, known: dict | None = None) -> Fi
         for u, a in zip(unknowns, u_ats):
             u.line = a.line
         followed = {g.name for g in custom} | set(known or ())
-        models = _one_per_site(every, [_model_of(g, ats.get(id(g)), module, followed) for g in every])
+        models = _one_per_site([_model_of(g, ats.get(id(g)), module, followed) for g in every], sites)
         if not models:
             return FileInfo(path, skipped=no_model_reason(text, module, ex))
         return FileInfo(path, models)

@@ -329,3 +329,13 @@ def test_not_utf8_is_an_error(tmp_path):
 def test_standard_input_is_refused_in_one_line(tmp_path):
     r = run_cli("models", "-", cwd=tmp_path)
     assert r.returncode == 2 and len(r.stderr.splitlines()) == 1 and "standard input" in r.stderr
+
+
+def test_two_models_from_one_helper_are_two(tmp_path):
+    (tmp_path / "encoders.py").write_text(
+        "import keras\nfrom keras import layers\n\n\n"
+        "def encoder_layers(units):\n"
+        "    return [layers.Embedding(1000, 32, mask_zero=True), layers.LSTM(units)]\n\n\n"
+        "small = keras.Sequential(encoder_layers(16))\nlarge = keras.Sequential(encoder_layers(64))\n")
+    r, files = _json("encoders.py", cwd=tmp_path)
+    assert [(m["line"], m["layers"]) for m in files["encoders.py"]["models"]] == [(9, 2), (10, 2)]
