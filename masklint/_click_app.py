@@ -38,6 +38,9 @@ def cli():
     masklint rules          list the rules
     masklint rule CODE      show one rule's document
     masklint probe TARGET   run the runtime checks on a model (imports Keras)
+    masklint models PATH... list the models masklint understood in each file, and
+                            the parts it could not follow (to lint a directory named
+                            models, write masklint ./models)
     """
 
 
@@ -100,6 +103,21 @@ def rule_cmd(code):
     if c is None:
         raise click.BadParameter(f"unknown rule {code!r}", param_hint="CODE")
     click.echo(rule_doc(c))
+
+
+@cli.command("models")
+@click.argument("paths", nargs=-1, type=click.Path())
+@option("fmt", type=click.Choice(("text", "json")), default="text", show_default=True, help=None)
+@option("config")
+@option("isolated")
+@option("debug")
+def models_cmd(paths, fmt, config, isolated, debug):
+    """List what masklint understood in PATHS (default: the current directory): per file, every model
+    found (name, kind, line, number of layers) with the parts it could not follow and why, and why a
+    file that mentions Keras yields no model. Files are collected and excluded as for linting."""
+    from .models_command import run_models
+
+    raise click.exceptions.Exit(run_models(paths, fmt=fmt, config=config, isolated=isolated, debug=debug))
 
 
 cli.add_command(probe_cmd, "probe")

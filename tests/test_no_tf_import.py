@@ -52,3 +52,13 @@ def test_linting_source_imports_no_tensorflow_or_keras():
 
 def test_help_and_rules_import_no_tensorflow():
     assert _modules_after("rules").get("HEAVY") == ""
+
+
+def test_models_command_imports_no_tensorflow_or_keras():
+    """``masklint models`` on source, a .keras, a Keras 2 .h5 and a model .json: static only."""
+    out = _modules_after("models", os.path.join(ROOT, "examples", "seed_ex3_masking_after_embedding.py"),
+                         os.path.join(ROOT, "examples", "models", "seed_ex3_masking_after_embedding.keras"),
+                         os.path.join(KERAS2_DIR, "k2_fn_emb_bilstm_gap.h5"),
+                         os.path.join(KERAS2_DIR, "k2_seq_masking_after_embedding.json"))
+    assert out.get("CODE") == "0"
+    assert out.get("HEAVY") == "", out
