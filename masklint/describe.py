@@ -192,7 +192,15 @@ def _one_per_site(models: list, sites: list) -> list:
         if key not in best or len(m.unknown) < len(best[key][1].unknown):
             best[key] = (i, m)
     kept = [m for _, m in sorted(best.values(), key=lambda im: im[0])]
-    return sorted(kept, key=lambda m: (m.line is None, m.line or 0))
+    kept = sorted(kept, key=lambda m: (m.line is None, m.line or 0))
+    # a Model subclass is followed from its class (never instantiated, it is still a model) and again
+    # where it is instantiated: once instantiated, the class's own run (the first, at the class) is dropped
+    subs: dict = {}
+    for m in kept:
+        if m.kind == "subclass":
+            subs.setdefault(m.name, []).append(m)
+    drop = {id(ms[0]) for ms in subs.values() if len(ms) > 1}
+    return [m for m in kept if id(m) not in drop]
 
 
 def _code(module, node) -> str | None:

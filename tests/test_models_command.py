@@ -222,7 +222,7 @@ def test_source_files_text(project):
     lines = r.stdout.splitlines()
     seq = next(ln for ln in lines if ln.startswith("train_sentiment.py"))
     assert re.fullmatch(r"train_sentiment\.py:10: sequential \S+ \(4 layers\)", seq)
-    i = next(i for i, ln in enumerate(lines) if ln.startswith("tagger.py:"))
+    i = next(i for i, ln in enumerate(lines) if ln.startswith("tagger.py:21"))
     assert re.fullmatch(r"tagger\.py:21: functional \S+ \(4 layers, 1 op\)", lines[i])
     assert ("    unknown: layers.LSTM(48, return_sequences=seq_out) (line 17): an argument that decides its mask "
             "behaviour is not a value masklint can compute statically") in lines

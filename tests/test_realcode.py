@@ -78,6 +78,11 @@ def test_expected_findings(name):
     got = {(f.code, os.path.basename(f.path), f.line) for f in res.findings}
     want = {(f["code"], os.path.basename(f["file"]), f["line"]) for f in MANIFEST[name]["findings"]}
     detail = [(f.code, os.path.basename(f.path), f.line, f.message) for f in res.findings]
+    assert not got - want, f"unexpected {sorted(got - want)}; all: {detail}"  # never a false alarm
+    gap = MANIFEST[name].get("known_gap")
+    if gap is not None:  # a mistake masklint does not find yet: listed, and the test says when it does
+        assert got != want, f"{name} is found now: remove its known_gap"
+        pytest.xfail(f"not found yet: {gap}")
     assert got == want, f"missing {sorted(want - got)}, unexpected {sorted(got - want)}; all: {detail}"
 
 
