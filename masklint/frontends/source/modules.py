@@ -51,6 +51,10 @@ class ModuleEntry:
         self.positioned = False
 
 
+def _mentions_keras(raw: bytes) -> bool:
+    return b"keras" in raw or b"tensorflow" in raw
+
+
 class ProjectIndex:
     """The linted ``.py`` files of a run (``files``: paths as collected) under the given ``roots``."""
 
@@ -78,12 +82,23 @@ class ProjectIndex:
     def imports_linted(self, raw: bytes) -> bool:
         """Whether source that never mentions Keras may import a linted file (then it is linted too:
         ``train.py`` calls ``build_model()`` of ``model.py``); a cheap scan of its import lines."""
-        if self._names is None:
+        if self._names is None:  # only files that mention Keras themselves can lead to a model
             names = set()
-            for n in self.files:
+            for n, shown in self.files.items():
+                try:
+                    with open(shown, "rb") as fh:
+                        if not _mentions_keras(fh.read(64 * 1024 * 1024)):
+                            continue
+                except OSError:
+                    continue
                 names.add(os.path.splitext(os.path.basename(n))[0])
-            names.update(os.path.basename(d) for d in self.dirs)
+                d = os.path.dirname(n)
+                while d in self.dirs:  # the packages holding it
+                    names.add(os.path.basename(d))
+                    d = os.path.dirname(d)
             self._names = {x.encode() for x in names} - {b"__init__"}
+        if not self._names:
+            return False
         for m in _IMPORT.finditer(raw):
             target = m.group(1) or m.group(2)
             if target.startswith(b".") or target.split(b".")[0] in self._names:
