@@ -163,15 +163,7 @@ class KerasCalls(AutoNames):
         n = Node(obj.layer, args=tensors + extra)
         if obj.layer.custom is not None:  # a user Layer subclass: its call is followed at the first call
             self.follow_custom(obj.layer, args, kwargs)
-        for k, v in kwargs.items():
-            ts = _tensors(v)
-            if k == "mask" or k.endswith("_mask"):
-                if ts:
-                    n.masks[k] = ts
-            elif ts:
-                n.tensor_kwargs[k] = ts
-            elif isinstance(v, Const):
-                n.kwargs[k] = v.v
+        record_kwargs(n, kwargs)
         return Tens(n.output(0))
 
     def op_node(self, cls, args, kwargs, node, module=None, function=None):
@@ -206,3 +198,17 @@ def _elements(node, cst) -> list:
     if isinstance(first, (cst.List, cst.Tuple)):
         return [e.value for e in first.elements]
     return []
+
+
+def record_kwargs(n: Node, kwargs) -> None:
+    """A layer call's keyword arguments on its node: masks (``mask``, ``*_mask``) to ``masks``, other
+    tensors to ``tensor_kwargs``, known constants to ``kwargs``."""
+    for k, v in kwargs.items():
+        ts = _tensors(v)
+        if k == "mask" or k.endswith("_mask"):
+            if ts:
+                n.masks[k] = ts
+        elif ts:
+            n.tensor_kwargs[k] = ts
+        elif isinstance(v, Const):
+            n.kwargs[k] = v.v

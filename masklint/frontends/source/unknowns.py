@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from ...ir import LAYER, MODEL, Layer, Node
 from .graphs import func_graph, seq_graph, short_code
+from .keras_calls import record_kwargs
 from .names import _snake
 from .values import UNKNOWN, Const, FuncModel, Instance, LayerObj, Seq, Tens, _tensors
 
@@ -99,15 +100,7 @@ class UnknownNodes:
         """``LSTM(8)(inputs=x)``, ``mha(query=q, value=v, key=k)``: every tensor goes to
         ``tensor_kwargs`` (masks to ``masks``), as Keras 3 records a call made with keywords."""
         n = Node(obj.layer, args=[])
-        for k, v in kwargs.items():
-            ts = _tensors(v)
-            if k == "mask" or k.endswith("_mask"):
-                if ts:
-                    n.masks[k] = ts
-            elif ts:
-                n.tensor_kwargs[k] = ts
-            elif isinstance(v, Const):
-                n.kwargs[k] = v.v
+        record_kwargs(n, kwargs)
         if not n.tensor_kwargs:
             return self.layer_on_unknown(obj, [], kwargs, node)
         return Tens(n.output(0))
