@@ -21,7 +21,8 @@ NOQA_USED = "_noqa_used"
 
 def project_for(files: list[str], roots: list[str]):
     sources = [p for p in files if p.lower().endswith(".py")]
-    if len(sources) < 2:
+    notebooks = any(p.lower().endswith(".ipynb") for p in files)  # they import modules, are never imported
+    if len(sources) < (1 if notebooks else 2):
         return None
     from .frontends.source.modules import ProjectIndex
 

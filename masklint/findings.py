@@ -21,6 +21,7 @@ class Finding:
     source: str = "model"
     severity: str = ""
     extra: dict = factory(dict)
+    cell: int | None = None  # notebooks: the 1-based code cell (``line``/``column`` are then within it)
 
     def __post_init__(self):
         if not self.severity:
@@ -34,11 +35,11 @@ class Finding:
         return {
             "code": self.code, "name": self.name, "severity": self.severity, "message": self.message,
             "fix": self.fix, "path": self.path, "line": self.line, "column": self.column,
-            "layer": self.layer, "consumer": self.consumer, "source": self.source,
+            "layer": self.layer, "consumer": self.consumer, "source": self.source, "cell": self.cell,
         }
 
     def sort_key(self):
-        return (self.path, self.line or 0, self.column or 0, self.layer or "", self.code)
+        return (self.path, self.cell or 0, self.line or 0, self.column or 0, self.layer or "", self.code)
 
 
 def finding_of(rec: Record, path: str, source: str = "model", layers=None) -> Finding:

@@ -68,6 +68,10 @@ def _lint_stdin(name: str | None, known) -> list[Finding]:
         for f in found:
             f.path = label
         return found
+    if label.lower().endswith(".ipynb"):
+        from .notebook.lint import lint_notebook, read_notebook_bytes
+
+        return lint_notebook(read_notebook_bytes(raw), label, known)
     from .source_lint import MAX_SOURCE_BYTES, lint_source_text
 
     if len(raw) > MAX_SOURCE_BYTES:

@@ -11,6 +11,7 @@ from .findings import Finding
 
 MODEL_EXTS = (".keras", ".h5", ".hdf5")
 SOURCE_EXTS = (".py", ".pyi")
+NOTEBOOK_EXTS = (".ipynb",)
 SKIP_DIRS = {".git", ".hg", ".svn", "__pycache__", "node_modules", "site-packages", ".venv", "venv", ".tox",
              ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", "build", "dist", ".eggs", ".ipynb_checkpoints"}
 
@@ -115,7 +116,7 @@ def _walk(root: str, add, visited: set) -> None:
                     continue
                 subdirs.append((e.path, rel, patterns))
                 continue
-            if not name.lower().endswith(MODEL_EXTS + SOURCE_EXTS):
+            if not name.lower().endswith(MODEL_EXTS + SOURCE_EXTS + NOTEBOOK_EXTS):
                 continue
             if _ignored(rel, name, False, patterns):
                 continue
@@ -185,6 +186,10 @@ def lint_file(path: str, known: dict | None = None, project=None) -> list[Findin
         from .source_lint import lint_source_file
 
         return lint_source_file(path, known, project)
+    if ext in NOTEBOOK_EXTS:
+        from .notebook.lint import lint_notebook_file
+
+        return lint_notebook_file(path, known, project)
     from .lint import lint_model_file
 
     return lint_model_file(path, known)

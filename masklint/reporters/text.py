@@ -25,6 +25,8 @@ def _style(text: str, code: str) -> str:
 
 def location(f: Finding) -> str:
     if f.line is not None:
+        if f.cell is not None:
+            return f"{f.path}:cell {f.cell}:{f.line}:{f.column or 1}"
         return f"{f.path}:{f.line}:{f.column or 1}"
     return f"{f.path}:{f.layer}" if f.layer else f.path
 

@@ -77,8 +77,11 @@ def _parse(text: str):
     try:
         return cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
-        raise LintError(f"syntax error at line {exc.raw_line}, column {exc.raw_column + 1}: "
-                        f"{str(exc.message).splitlines()[0]}") from None
+        import re
+
+        # libcst's message repeats the position ("error at 17:0: ..."): the line above says it once
+        what = re.sub(r"^(?:parser error: )?error at \d+:\d+:\s*", "", str(exc.message).splitlines()[0])
+        raise LintError(f"syntax error at line {exc.raw_line}, column {exc.raw_column + 1}: {what}") from None
     except cst.CSTValidationError as exc:
         raise LintError(f"syntax error: {str(exc).splitlines()[0] if str(exc) else 'invalid syntax'}") from None
     except RecursionError:
