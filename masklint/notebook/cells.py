@@ -2,22 +2,20 @@
 
 The code cells are joined in order (a model built in one cell and trained in a later one is one
 module, as when the notebook runs top to bottom). IPython syntax that is not Python is neutralised
-without moving anything: a cell that starts with a cell magic (``%%time``, ``%%bash``, ``%%R``...) is
-left out (its body may not be Python at all); a line magic (``%matplotlib inline``), a shell line
-(``!pip install ...``, ``files = !ls``), a help line (``model.fit?``, ``?len``) and a bare
-``pip install``/``conda install`` (IPython's automagic) become ``pass`` at the same indentation -- one
-line for one line, so every other line keeps its line and column. Lines inside a triple-quoted string
-are never touched.
+without moving anything (:mod:`.magics` says what each line becomes): line magics, shell lines, help
+lines and automagics become ``pass`` at the same indentation -- one line for one line, so every other
+line keeps its line and column; ``%time stmt`` keeps its statement. A cell whose cell magic runs its
+body as Python (``%%time``, ``%%capture``...) keeps its body; a cell with another cell magic
+(``%%bash``, ``%%writefile``, ``%%R``...) is left out. Only a line that starts a statement can be
+IPython syntax: lines inside brackets, a string or after a backslash are never touched.
 """
 from __future__ import annotations
 
 import re
 
+from .magics import BLANK_PY, PYTHON, PYTHON_CELL_MAGICS, cell_magic, parses, rewrite
 from .scan import Notebook
 
-_CELL_MAGIC = re.compile(r"^\s*%%")
-_MAGIC = re.compile(r"^(\s*)(?:[%!?]|[\w.\[\]]+\s*=\s*[%!]|(?:pip|conda|mamba)\s+(?:install|uninstall)\b)")
-_HELP = re.compile(r"^(\s*)[\w.\[\]()]+\?\??\s*$")
 _TOKEN = re.compile(r"'''|\"\"\"|[#'\"()\[\]{}]")
 
 
@@ -45,34 +43,67 @@ def cell_lines(source: str) -> list[str]:
     return lines
 
 
-def _python_lines(lines: list[str]) -> list[str]:
-    """``lines`` with IPython-only lines replaced by ``pass`` (see the module docstring). Only a line
-    that starts a statement can be IPython syntax: not one inside brackets, a string or after a
-    backslash."""
+def _python_lines(lines: list[str], rich: bool = True) -> list[str]:
+    """``lines`` with their IPython-only lines replaced (see :func:`.magics.rewrite`; ``rich=False``:
+    ``%time`` statements are blanked too). Only a line that starts a statement can be IPython syntax:
+    not one inside brackets, a string or after a backslash."""
     out = []
     in_string = None  # the triple quote a multi-line string is open with
     depth = 0  # open brackets
     joined = False  # the previous line ended with a backslash
-    magic = False  # ... and was a magic line
+    magic = None  # the blanked magic line goes on: "\\" after a backslash, "(" in open brackets too
     for line in lines:
-        if magic:  # a magic line continued with a backslash
-            out.append(_blank(line, ""))
-            magic = line.rstrip().endswith("\\")
+        if magic is not None:  # a continuation line of a blanked magic
+            out.append("")
+            if magic == "(":
+                _, depth = _line_state(line, None, depth)
+            magic = _goes_on(line, magic, depth)
+            depth = depth if magic is not None else 0
             continue
         if in_string is None and depth == 0 and not joined:
-            m = _MAGIC.match(line) or _HELP.match(line)
-            if m is not None:
-                out.append(_blank(line, m.group(1)))
-                magic = line.rstrip().endswith("\\")
+            r = rewrite(line, rich)
+            if r is not None and r[1] != PYTHON:
+                out.append(r[0])
+                magic, depth = None, 0
+                if r[1] == BLANK_PY:
+                    magic = "("
+                    _, depth = _line_state(line, None, 0)
+                magic = _goes_on(line, magic or "\\", depth)
+                depth = depth if magic is not None else 0
                 continue
+            if r is not None:
+                line = r[0]
         out.append(line)
         in_string, depth = _line_state(line, in_string, depth)
         joined = in_string is None and line.endswith("\\")
     return out
 
 
-def _blank(line: str, indent: str) -> str:
-    return indent + "pass" if line.strip() else line
+def _goes_on(line: str, magic: str, depth: int) -> str | None:
+    """Whether a blanked magic goes on onto the next line: after a backslash, or (``magic == "("``,
+    a Python statement) while brackets are open."""
+    if line.rstrip().endswith("\\") or (magic == "(" and depth > 0):
+        return magic
+    return None
+
+
+def cell_python(lines: list[str]) -> list[str] | None:
+    """The Python lines of one code cell, or None for a cell that is not Python (its cell magic hands
+    its body to something else, or it is a Python cell magic's body that does not parse)."""
+    found = cell_magic(lines)
+    if found is not None:
+        i, name = found
+        if name not in PYTHON_CELL_MAGICS:
+            return None
+        lines = lines[:i] + [""] + lines[i + 1:]
+    py = _python_lines(lines)
+    if any("%time" in ln for ln in lines):  # a kept %time statement must leave the cell Python
+        plain = _python_lines(lines, rich=False)
+        if py != plain and not parses(py):
+            py = plain
+    if found is not None and not parses(py):
+        return None
+    return py
 
 
 def _line_state(line: str, in_string: str | None, depth: int) -> tuple[str | None, int]:
@@ -119,11 +150,9 @@ def join(nb: Notebook) -> Joined:
     start: dict[int, int] = {}
     lines_of: dict[int, list[str]] = {}
     for cell in nb.cells:
-        lines = cell_lines(cell.source)
-        first = next((ln for ln in lines if ln.strip()), "")
-        if not lines or _CELL_MAGIC.match(first):
+        py = cell_python(cell_lines(cell.source))
+        if not py:
             continue
-        py = _python_lines(lines)
         start[cell.index] = len(where) + 1
         lines_of[cell.index] = py
         where.extend((cell.index, k) for k in range(1, len(py) + 1))
