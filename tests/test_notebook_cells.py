@@ -240,3 +240,35 @@ def test_a_notebook_of_magics_only_joins_to_passes():
     joined = join(_nb("%%bash\nls\n", "!ls\n%pwd\n"))
     assert joined.text == "pass\npass\n"
     assert joined.start == {2: 1}
+
+
+@pytest.mark.parametrize(
+    "src",
+    [
+        "history = model.fit(x,\n                    y)",
+        "time = (end -\n        start)",
+        "run = [a,\n       b]",
+        "config . update(x)",
+        "history == 3",
+        "reset_states = True",
+        "cd -\\\n  1",
+    ],
+)
+def test_multiline_python_starting_with_a_magic_name_is_untouched(src):
+    assert _py(src) == src.split("\n")
+
+
+@pytest.mark.parametrize("line", ["cd ..", "cd ../data", "cd {DATA_DIR}", 'cd "My Drive"', "ls -la foo/"])
+def test_automagic_with_path_arguments(line):
+    assert _py(line) == ["pass"]
+
+
+def test_foreign_cell_magic_below_code_empties_the_rest_of_the_cell():
+    src = [
+        "!pip install -q elasticsearch",
+        "%%bash",
+        'if [ ! -d "es" ]; then',
+        "  wget -q https://example.org/es.tgz",
+        "fi",
+    ]
+    assert _py("\n".join(src)) == ["pass", "pass", "", "", ""]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from .magics import BLANK_PY, PYTHON, PYTHON_CELL_MAGICS, cell_magic, parses, rewrite
+from .magics import BLANK_PY, BLANK_REST, PYTHON, PYTHON_CELL_MAGICS, cell_magic, parses, rewrite
 from .scan import Notebook
 
 _TOKEN = re.compile(r"'''|\"\"\"|[#'\"()\[\]{}]")
@@ -62,6 +62,8 @@ def _python_lines(lines: list[str], rich: bool = True) -> list[str]:
             continue
         if in_string is None and depth == 0 and not joined:
             r = rewrite(line, rich)
+            if r is not None and r[1] == BLANK_REST:  # the rest of the cell is another language
+                return out + [r[0]] + [""] * (len(lines) - len(out) - 1)
             if r is not None and r[1] != PYTHON:
                 out.append(r[0])
                 magic, depth = None, 0

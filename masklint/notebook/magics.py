@@ -40,13 +40,16 @@ _CELL_MAGIC = re.compile(r"%%(\w*)")
 _TIME = re.compile(r"%(time|timeit)((?:\s+-[nrp]\s*\d+|\s+-[tcqo])*)\s+(?=\S)")
 _ASSIGN = re.compile(r"[\w.\[\]]+(?:\s*,\s*[\w.\[\]]+)*\s*=\s*(?=[%!])")
 _HELP = re.compile(r"[\w.\[\]()*]+\?\??\s*$")
-_WORD = re.compile(r"(\w+)\s+\S")
+_WORD = re.compile(r"(\w+)[ \t]+(?=\S)")
+#: what follows a name in a Python statement (``history = ...``, ``time.sleep(1)``, ``cd(path)``)
+_PY_REST = re.compile(r"=(?!=)|[(\[,:;]|\.\w|[-+*/%&|^<>@]=|(?:is|not|in|and|or|if|else|for)\b")
+_OPERATOR = "-+*/%&|^<>@~=!."
 _COMPOUND = re.compile(r"(?:for|while|if|elif|else|with|def|class|try|except|finally|async|match)\b|@")
 
 #: a cell longer than this is not parsed to check a ``%time`` rewrite (its ``%time`` lines are blanked)
 CHECK_LIMIT = 1 << 20
 
-PYTHON, BLANK, BLANK_PY = "python", "blank", "blank-py"
+PYTHON, BLANK, BLANK_PY, BLANK_REST = "python", "blank", "blank-py", "blank-rest"
 
 
 def cell_magic(lines: list[str]) -> tuple[int, str] | None:
@@ -64,8 +67,10 @@ def cell_magic(lines: list[str]) -> tuple[int, str] | None:
 def rewrite(line: str, rich: bool = True) -> tuple[str, str] | None:
     """``(replacement, kind)`` for a line that starts a statement and is IPython syntax; None for a
     Python line. ``kind``: :data:`PYTHON` (the replacement is Python that may go on onto the next lines
-    in brackets), :data:`BLANK` (``pass``; only a backslash continues it) or :data:`BLANK_PY` (``pass``
-    standing for a Python statement: its open brackets continue it too). ``rich=False``: never keep a
+    in brackets), :data:`BLANK` (``pass``; only a backslash continues it), :data:`BLANK_PY` (``pass``
+    standing for a Python statement: its open brackets continue it too) or :data:`BLANK_REST` (a cell
+    magic such as ``%%bash`` below other code, which IPython rejects: the rest of the cell is its
+    body, not Python). ``rich=False``: never keep a
     ``%time`` statement."""
     s = line.lstrip()
     if not s or s[0] == "#":
@@ -78,7 +83,9 @@ def rewrite(line: str, rich: bool = True) -> tuple[str, str] | None:
         if m is not None and rich and not _COMPOUND.match(s, m.end()):
             return indent + "pass;" + " " * (m.end() - 5) + s[m.end():], PYTHON
         name = re.match(r"%*(\w*)", s).group(1)
-        return blank, BLANK_PY if name in _PY_ARG and not s.startswith("%%") else BLANK
+        if s.startswith("%%"):  # a cell magic below the cell's first statement
+            return blank, BLANK if name in PYTHON_CELL_MAGICS else BLANK_REST
+        return blank, BLANK_PY if name in _PY_ARG else BLANK
     if c in "!?":
         return blank, BLANK
     m = _ASSIGN.match(s)
@@ -90,10 +97,25 @@ def rewrite(line: str, rich: bool = True) -> tuple[str, str] | None:
         return blank, BLANK_PY if magic else BLANK
     if _HELP.match(s):
         return blank, BLANK
-    m = _WORD.match(s)
-    if m is not None and m.group(1) in AUTOMAGICS and not parses([s]):
+    if _automagic(s):
         return blank, BLANK
     return None
+
+
+def _automagic(s: str) -> bool:
+    """Whether statement line ``s`` is a magic typed without its ``%`` (``pip install x``, ``cd ..``,
+    ``run train.py``): a magic's name followed by what cannot follow a name in Python. After an
+    operator (``ls -la``, ``cd /data``) it is only a magic when the line is not Python on its own and
+    opens no bracket a Python statement could go on in."""
+    m = _WORD.match(s)
+    if m is None or m.group(1) not in AUTOMAGICS:
+        return False
+    rest = s[m.end():]
+    if _PY_REST.match(rest):
+        return False
+    if rest[0] in _OPERATOR and not rest.startswith(".."):
+        return not parses([s]) and s.count("(") + s.count("[") + s.count("{") == 0 and not s.endswith("\\")
+    return True
 
 
 def parses(lines: list[str]) -> bool:
