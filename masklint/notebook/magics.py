@@ -38,7 +38,8 @@ _PY_ARG = ("time", "timeit", "prun", "memit")
 
 _CELL_MAGIC = re.compile(r"%%(\w*)")
 _TIME = re.compile(r"%(time|timeit)((?:\s+-[nrp]\s*\d+|\s+-[tcqo])*)\s+(?=\S)")
-_ASSIGN = re.compile(r"[\w.\[\]]+(?:\s*,\s*[\w.\[\]]+)*\s*=\s*(?=[%!])")
+_TARGET = r"[\w.]+(?:\[[^\]\n]*\])*"  # name, attribute or subscript: res['ls']
+_ASSIGN = re.compile(rf"{_TARGET}(?:\s*,\s*{_TARGET})*\s*=\s*(?=[%!])")
 _HELP = re.compile(r"[\w.\[\]()*]+\?\??\s*$")
 _WORD = re.compile(r"(\w+)[ \t]+(?=\S)")
 #: what follows a name in a Python statement (``history = ...``, ``time.sleep(1)``, ``cd(path)``)
