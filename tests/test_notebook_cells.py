@@ -94,6 +94,9 @@ def test_ipython_line_becomes_pass(line):
         "x = y if z else w",
         "print(f'{x!r}')",
         "lambda_ = 1  # what?",
+        "config  # the settings shown above",
+        "time: float = 0.5",
+        "history and print(history)",
     ],
 )
 def test_python_is_untouched(line):

@@ -12,9 +12,14 @@ Every replacement keeps the line where it is and every other character's column:
   checks the cell still parses and otherwise blanks these lines too (:func:`parses`);
 - a cell magic (``%%time``, ``%%capture``...) is found on the cell's first line that is not blank or a
   comment; IPython runs the body of :data:`PYTHON_CELL_MAGICS` as Python (the ``%%`` line is emptied),
-  other cell magics hand the body to something else (``%%bash``, ``%%writefile``, ``%%html``).
+  other cell magics hand the body to something else (``%%bash``, ``%%writefile``, ``%%html``). A
+  cell magic below other code (which IPython rejects) is a line magic for a Python body; for another
+  language the rest of the cell is emptied.
 
-An automagic (a magic or alias typed without ``%``) is only recognised when the line is not Python.
+An automagic (a magic or alias typed without ``%``, :data:`AUTOMAGICS`) is the magic's name followed
+by what cannot follow a name in Python: ``history = model.fit(...)``, ``time.sleep(1)`` and ``ls``
+alone stay Python; after an operator (``ls -la``, ``cd /data``) only a line that is not Python on its
+own is a magic.
 """
 from __future__ import annotations
 
@@ -33,7 +38,6 @@ AUTOMAGICS = frozenset(
     load loadpy logstart logstop sc rehashx""".split()
 )
 #: line magics whose argument is a Python statement
-_TIMED = ("time", "timeit")
 _PY_ARG = ("time", "timeit", "prun", "memit")
 
 _CELL_MAGIC = re.compile(r"%%(\w*)")
@@ -43,7 +47,7 @@ _ASSIGN = re.compile(rf"{_TARGET}(?:\s*,\s*{_TARGET})*\s*=\s*(?=[%!])")
 _HELP = re.compile(r"[\w.\[\]()*]+\?\??\s*$")
 _WORD = re.compile(r"(\w+)[ \t]+(?=\S)")
 #: what follows a name in a Python statement (``history = ...``, ``time.sleep(1)``, ``cd(path)``)
-_PY_REST = re.compile(r"=(?!=)|[(\[,:;]|\.\w|[-+*/%&|^<>@]=|(?:is|not|in|and|or|if|else|for)\b")
+_PY_REST = re.compile(r"=(?!=)|[(\[,:;#\\]|\.\w|[-+*/%&|^<>@]=|(?:is|not|in|and|or|if|else|for)\b")
 _OPERATOR = "-+*/%&|^<>@~=!."
 _COMPOUND = re.compile(r"(?:for|while|if|elif|else|with|def|class|try|except|finally|async|match)\b|@")
 
@@ -71,8 +75,7 @@ def rewrite(line: str, rich: bool = True) -> tuple[str, str] | None:
     in brackets), :data:`BLANK` (``pass``; only a backslash continues it), :data:`BLANK_PY` (``pass``
     standing for a Python statement: its open brackets continue it too) or :data:`BLANK_REST` (a cell
     magic such as ``%%bash`` below other code, which IPython rejects: the rest of the cell is its
-    body, not Python). ``rich=False``: never keep a
-    ``%time`` statement."""
+    body, not Python). ``rich=False``: never keep a ``%time`` statement."""
     s = line.lstrip()
     if not s or s[0] == "#":
         return None
