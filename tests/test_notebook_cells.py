@@ -278,3 +278,36 @@ def test_foreign_cell_magic_below_code_empties_the_rest_of_the_cell():
         "fi",
     ]
     assert _py("\n".join(src)) == ["pass", "pass", "", "", ""]
+
+
+# -- end to end: a finding inside a %%time cell, at the same place as in the script ------------
+
+_TAGGER = [
+    "%%capture\n!pip install -q keras\n",
+    "%matplotlib inline\nimport numpy as np\nimport keras\nfrom keras import layers\n",
+    "if not DATA_READY:\n    !wget -q https://example.org/tags.tsv \\\n        -O tags.tsv\n",
+    "sentences = [[4, 9, 2], [7, 1], [3, 3, 8, 5]]\n"
+    "x = keras.utils.pad_sequences(sentences, maxlen=40, padding='post')\n",
+    "%%time\nmodel = keras.Sequential([\n    layers.Embedding(5000, 32),\n"
+    "    layers.LSTM(32, return_sequences=True),\n    layers.Dense(12, activation='softmax'),\n])\n"
+    "model.compile('adam', 'sparse_categorical_crossentropy')\n",
+    "history = %time model.fit(x, y, epochs=3)\nmodel.summary?\n",
+]
+
+
+def test_finding_in_a_time_cell_is_located_in_it_as_in_the_script():
+    from masklint.notebook.lint import lint_notebook
+    from masklint.source_lint import lint_source_text
+
+    nb = _nb(*_TAGGER)
+    found = [f for f in lint_notebook(nb, "tagger.ipynb") if f.code == "MK101"]
+    assert [(f.cell, f.line, f.column, f.layer) for f in found] == [(5, 3, 5, "embedding")]
+
+    script = "\n".join(
+        ln for cell in _TAGGER for ln in cell.split("\n")
+        if ln and not ln.lstrip().startswith(("%", "!")) and not ln.endswith("?")
+        and not ln.startswith(("if not", "        -O", "history"))
+    ) + "\n"
+    ref = [f for f in lint_source_text(script.encode(), "tagger.py") if f.code == "MK101"]
+    assert [(f.column, f.layer) for f in ref] == [(5, "embedding")]
+    assert script.split("\n")[ref[0].line - 1] == _TAGGER[4].split("\n")[2]
