@@ -333,7 +333,7 @@ def describe_file(path: str, known: dict | None = None) -> FileInfo | None:
     if is_notebook(path):
         from .notebook.describe import describe_notebook
 
-        return describe_notebook(path, known)
+        return describe_notebook(path, known, describe_source_text, FileInfo)
     if path.lower().endswith(SOURCE_EXTS):
         from .source_lint import read_source
 

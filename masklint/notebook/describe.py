@@ -16,10 +16,10 @@ def _to_cell(obj, joined) -> None:
         obj.cell, obj.line = w
 
 
-def describe_notebook(path: str, known: dict | None = None):
-    """The FileInfo of the notebook at ``path`` (None when its code never mentions Keras)."""
-    from ..describe import FileInfo, describe_source_text
-
+def describe_notebook(path: str, known, describe_source_text, FileInfo):
+    """The FileInfo of the notebook at ``path`` (None when its code never mentions Keras), described
+    by :func:`masklint.describe.describe_source_text` (passed in, as is ``FileInfo``: that module
+    imports this one)."""
     nb = read_notebook(path)
     try:
         joined = python_of(nb)
