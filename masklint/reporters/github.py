@@ -1,4 +1,5 @@
-"""GitHub Actions workflow commands (``--format github``): annotations on the pull request."""
+"""GitHub Actions workflow commands (``--format github``): annotations on the pull request (a notebook
+finding at the ``.ipynb`` file's line, its message led by ``cell C, line L``: :mod:`.cells`)."""
 from __future__ import annotations
 
 from ..findings import Finding

@@ -3,7 +3,9 @@
 One run; ``tool.driver.rules`` lists every rule with its document as help; each result carries the
 rule id and index, a level, the message with its fix, a location and a stable
 ``partialFingerprints`` entry. Source findings point at file/line/column; model findings at the model
-file, with the culprit's layer path as a logical location. Files that could not be linted become
+file, with the culprit's layer path as a logical location; notebook findings at the line and column of
+the ``.ipynb`` file where the cell line is stored, ``cell C, line L`` in the message and the cell in
+``properties`` (:mod:`.cells`). Files that could not be linted become
 ``toolExecutionNotifications`` of the invocation. Valid against the OASIS SARIF 2.1.0 schema
 (tests/test_formats.py checks it offline).
 """
