@@ -6,6 +6,7 @@ import os
 
 from ..errors import LintError
 from .cells import Joined, join
+from .fileloc import add_file_positions
 from .locate import error, locate
 from .scan import Notebook, NotebookError, scan
 
@@ -70,6 +71,7 @@ def lint_notebook(nb: Notebook, path: str, known: dict | None = None, project=No
     for f in found:
         if f.path == path:
             locate(f, joined, nb)
+            add_file_positions(f, nb)
     return found
 
 

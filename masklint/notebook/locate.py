@@ -25,7 +25,8 @@ def file_line(nb: Notebook, cell: int, line: int) -> int | None:
     seen = 1  # the cell line the next string starts on
     for (start, _), text in zip(c.parts, c.texts):
         ends = text.count("\n")
-        if seen + ends >= line or (ends == 0 and seen == line):
+        # "a\n" holds line ``seen`` only (the line after its newline starts in the next string)
+        if seen <= line <= max(seen, seen + ends - text.endswith("\n")):
             return nb.file_line(start)
         seen += ends
     return nb.file_line(c.parts[-1][0]) if c.parts else nb.file_line(c.span[0])
