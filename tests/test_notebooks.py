@@ -248,3 +248,26 @@ def test_padding_leaks(kind, leaks):
         assert diff > 1e-4, f"{kind}: outputs do not depend on padding ({diff:.3g})"
     else:
         assert diff < 1e-5, f"{kind}: outputs depend on padding ({diff:.3g})"
+
+
+# --------------------------------------------------------------------------------------------------
+# the notebook example of the MK101 document is what masklint prints
+# --------------------------------------------------------------------------------------------------
+def test_rule_doc_notebook_example(tmp_path):
+    doc = open(os.path.join(HERE, os.pardir, "rules", "MK101-missing-mask.md"), encoding="utf-8").read()
+    section = doc.split("## In a notebook", 1)[1].split("\n## ", 1)[0]
+    code, text = re.findall(r"```(?:python|text)\n(.*?)```", section, re.S)
+    cells = [c.strip("\n") for c in re.split(r"^# cell \d+\n", code, flags=re.M) if c.strip()]
+    nb = {"cells": [{"cell_type": "code", "execution_count": i + 1, "id": f"c{i}", "metadata": {}, "outputs": [],
+                     "source": [ln + "\n" for ln in c.split("\n")[:-1]] + [c.split("\n")[-1]]}
+                    for i, c in enumerate(cells)],
+          "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}},
+          "nbformat": 4, "nbformat_minor": 5}
+    (tmp_path / "train.ipynb").write_text(json.dumps(nb, indent=1), encoding="utf-8")
+    r = run_cli("train.ipynb", "--isolated", "-q", cwd=str(tmp_path))
+    assert r.returncode == 1, r.stderr
+    assert r.stdout.strip() == text.strip()
+    nb["cells"][3]["source"][1] = nb["cells"][3]["source"][1].rstrip("\n") + "  # noqa: MK101\n"
+    (tmp_path / "train.ipynb").write_text(json.dumps(nb, indent=1), encoding="utf-8")
+    r = run_cli("train.ipynb", "--isolated", cwd=str(tmp_path))
+    assert r.returncode == 0 and "No findings" in r.stdout, r.stdout
