@@ -244,6 +244,7 @@ def test_padding_leaks(kind, leaks):
 
     a, b = (np.asarray(model(padded(t), training=False)) for t in (8, 20))
     diff = float(np.max(np.abs(a - b)))
+    print(f"{kind}: max |Δ| = {diff:.3g}")
     if leaks:
         assert diff > 1e-4, f"{kind}: outputs do not depend on padding ({diff:.3g})"
     else:
@@ -271,3 +272,32 @@ def test_rule_doc_notebook_example(tmp_path):
     (tmp_path / "train.ipynb").write_text(json.dumps(nb, indent=1), encoding="utf-8")
     r = run_cli("train.ipynb", "--isolated", cwd=str(tmp_path))
     assert r.returncode == 0 and "No findings" in r.stdout, r.stdout
+
+
+@pytest.mark.parametrize("name,leaks", [("transformer_classifier.ipynb", True), ("ok_transformer_masked.ipynb", False)])
+def test_transformer_notebook_leaks(name, leaks):
+    """The notebooks' own custom layers (their class cells, run), in a small model: the same tokens with
+    more padding change the unmasked classifier's output and leave the masked one's alone."""
+    keras = pytest.importorskip("keras")
+    from keras import layers, ops
+
+    with open(os.path.join(NB_DIR, name), encoding="utf-8") as fh:
+        cells = ["".join(c["source"]) for c in json.load(fh)["cells"] if c["cell_type"] == "code"]
+    ns = {"keras": keras, "layers": layers, "ops": ops}
+    for src in cells:
+        if src.startswith("class "):
+            exec(compile(src, name, "exec"), ns)  # noqa: S102 -- the fixture's own layer classes
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((None,), dtype="int32")
+    x = ns["TokenAndPositionEmbedding"](30, 50, 8)(inputs)
+    x = ns["TransformerBlock"](8, 2, 8)(x)
+    model = keras.Model(inputs, layers.Dense(2)(layers.GlobalAveragePooling1D()(x)))
+    real = np.random.default_rng(0).integers(1, 50, size=(2, 6))
+    outs = []
+    for total in (10, 25):  # the same 6 tokens, post-padded with id 0 to 10 and to 25 steps
+        ids = np.zeros((2, total), "int32")
+        ids[:, :6] = real
+        outs.append(np.asarray(model(ids, training=False)))
+    diff = float(np.max(np.abs(outs[0] - outs[1])))
+    print(f"{name}: max |Δ| = {diff:.3g}")
+    assert (diff > 1e-4) if leaks else (diff < 1e-5), f"{name}: {diff:.3g}"
