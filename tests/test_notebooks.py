@@ -60,6 +60,26 @@ def test_fixture_set_complete():
     assert sum(1 for n in on_disk if not EXPECTED[n]) >= 5  # correct notebooks that must stay silent
 
 
+def test_fixtures_are_valid_nbformat():
+    """Each fixture is a valid nbformat 4 notebook, laid out as Jupyter writes it, its images real PNGs."""
+    nbformat = pytest.importorskip("nbformat")
+    import base64
+
+    paths = [os.path.join(NB_DIR, n) for n in sorted(EXPECTED)] + [os.path.join(PROJECT, "train.ipynb")]
+    for path in paths:
+        nb = nbformat.read(path, as_version=4)
+        nbformat.validate(nb)
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+        assert text == json.dumps(json.loads(text), indent=1, sort_keys=True, ensure_ascii=False) + "\n", path
+        assert nb.metadata.kernelspec.language == "python"
+        for cell in nb.cells:
+            for out in cell.get("outputs", []):
+                png = out.get("data", {}).get("image/png")
+                if png:
+                    assert base64.b64decode(png).startswith(b"\x89PNG\r\n\x1a\n"), path
+
+
 @pytest.mark.parametrize("name", list(_notebook_cases()))
 def test_expected_findings(name):
     path = os.path.join(NB_DIR, name)
