@@ -20,7 +20,7 @@ import json
 import re
 
 from .cells import Joined, cell_lines
-from .scan import Cell, Notebook
+from .scan import Cell, Notebook, NotebookError
 
 _NON_ASCII = re.compile(rb"[\x80-\xff]")
 _ESCAPED = re.compile(rb"\\u(?:00[89a-fA-F]|0[1-9a-fA-F]|[1-9a-fA-F])")
@@ -38,12 +38,19 @@ class CellChange:
 def fix_notebook(nb: Notebook, joined: Joined | None, path: str, want=None) -> list[CellChange]:
     """The cells the fixes of ``nb`` change (empty when nothing is fixable). ``want(finding)``: whether
     a finding is reported, as for scripts; suppressed findings are never fixed."""
+    from ..errors import LintError
     from ..source_lint import fix_source_text
     from .lint import encoded
+    from .locate import error
 
     if joined is None or not joined.text:
         return []
-    new = fix_source_text(encoded(joined), path, want)
+    try:
+        new = fix_source_text(encoded(joined), path, want)
+    except NotebookError:
+        raise
+    except LintError as exc:  # positions in the joined module, as the lint names them: cell C, line L
+        raise LintError(error(str(exc), joined)) from None
     if new is None:
         return []
     return changes(nb, joined, new)
@@ -172,7 +179,8 @@ def _list_value(nb: Notebook, cell: Cell, text: str, ascii_: bool) -> bytes:
         unit = _unit(buf)
         if unit:
             indent = _indent_of(buf, s)
-            prefix, suffix = b"\n" + indent + unit, b"\n" + indent
+            nl = b"\r\n" if buf.find(b"\r\n", 0, s) >= 0 else b"\n"
+            prefix, suffix = nl + indent + unit, nl + indent
             seps = [b"," + prefix]
         else:
             prefix, suffix, seps = b"", b"", [b", "]
