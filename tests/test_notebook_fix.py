@@ -141,6 +141,21 @@ def test_suppressed_deselected_and_unreadable_notebooks(tmp_path):
     assert tagger.read_text(encoding="utf-8") == text
 
 
+def test_a_finding_in_an_imported_file_is_not_fixed_from_the_notebook(tmp_path):
+    (tmp_path / "model.py").write_text(
+        "import keras\nfrom keras import layers\n\n\ndef build_model(vocab_size):\n"
+        "    return keras.Sequential([keras.Input(shape=(None,), dtype='int32'),\n"
+        "                             layers.Embedding(vocab_size, 16), layers.LSTM(8), layers.Dense(1)])\n")
+    (tmp_path / "train.ipynb").write_bytes(_notebook(
+        ["import numpy as np\n", "from keras.utils import pad_sequences\n", "from model import build_model"],
+        ['x = pad_sequences([[1, 2], [3]], maxlen=6, padding="post")\n', "model = build_model(50)\n",
+         "model.fit(x, np.array([0, 1]))"]))
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    r = run_cli("--fix", "--format", "json", ".", cwd=str(tmp_path))
+    assert [(f["path"], f["code"]) for f in json.loads(r.stdout)] == [("model.py", "MK101")], r.stdout + r.stderr
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
 RUN_CELLS = r"""
 import json, os, sys, warnings
 out = {}

@@ -23,7 +23,8 @@ from .cells import Joined, cell_lines
 from .scan import Cell, Notebook, NotebookError
 
 _NON_ASCII = re.compile(rb"[\x80-\xff]")
-_ESCAPED = re.compile(rb"\\u(?:00[89a-fA-F]|0[1-9a-fA-F]|[1-9a-fA-F])")
+#: a JSON escape of a non-ASCII character (not an escaped backslash followed by "u00e9")
+_ESCAPED = re.compile(rb"(?<!\\)(?:\\\\)*\\u(?:00[89a-fA-F]|0[1-9a-fA-F]|[1-9a-fA-F])")
 
 
 class CellChange:
@@ -144,21 +145,6 @@ def _split_keep(text: str) -> list[str]:
     return out
 
 
-def _indent_of(buf, pos: int) -> bytes:
-    start = buf.rfind(b"\n", 0, pos) + 1
-    line = bytes(buf[start:pos])
-    return line[:len(line) - len(line.lstrip(b" \t"))]
-
-
-def _unit(buf) -> bytes:
-    """The file's indentation step: the indentation of the notebook object's first key."""
-    i = buf.find(b"{")
-    j = buf.find(b'"', i)
-    if i < 0 or j < 0 or buf.find(b"\n", i, j) < 0:
-        return b""
-    return _indent_of(buf, j)
-
-
 def _list_value(nb: Notebook, cell: Cell, text: str, ascii_: bool) -> bytes:
     buf = nb.buf
     s, e = cell.span
@@ -175,15 +161,8 @@ def _list_value(nb: Notebook, cell: Cell, text: str, ascii_: bool) -> bytes:
         seps = [bytes(buf[parts[k][1]:parts[k + 1][0]]) for k in range(len(parts) - 1)]
         if not seps:
             seps = [b"," + prefix if b"\n" in prefix else b", "]
-    else:  # "source": [] before: the layout of the cell's keys, one step deeper
-        unit = _unit(buf)
-        if unit:
-            indent = _indent_of(buf, s)
-            nl = b"\r\n" if buf.find(b"\r\n", 0, s) >= 0 else b"\n"
-            prefix, suffix = nl + indent + unit, nl + indent
-            seps = [b"," + prefix]
-        else:
-            prefix, suffix, seps = b"", b"", [b", "]
+    else:  # never met: a cell with an empty source is not joined, so no fix lands in it
+        prefix, suffix, seps = b"", b"", [b", "]
     sm = difflib.SequenceMatcher(None, cell.texts or [], new, autojunk=False)
     kept = {}
     for tag, i1, i2, j1, j2 in sm.get_opcodes():
