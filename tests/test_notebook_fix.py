@@ -20,12 +20,16 @@ NAMES = ("review_lstm.ipynb", "sensor_gru.ipynb", "tagger_masking.ipynb")
 
 # what each fixture's fix changes: (cell, old line, new line) of the code cells, as --diff shows them
 EDITS = {
-    "review_lstm.ipynb": [(3, "    layers.Embedding(vocab_size, 16),", "    layers.Embedding(vocab_size, 16, mask_zero=True),")],
-    "sensor_gru.ipynb": [(3, "h = layers.Masking(mask_value=0.0)(inputs)  # skip padded steps (°C readings are never exactly 0)",
-                          "h = layers.Masking(mask_value=-1.0)(inputs)  # skip padded steps (°C readings are never exactly 0)")],
-    "tagger_masking.ipynb": [(1, "from keras.layers import Embedding, LSTM, Dense, Masking", "from keras.layers import Embedding, LSTM, Dense"),
-                             (4, "model.add(Embedding(input_dim=50, output_dim=8))", "model.add(Embedding(input_dim=50, output_dim=8, mask_zero=True))"),
-                             (4, "model.add(Masking(mask_value=0))  # ignore the padding", None)],
+    "review_lstm.ipynb": [(3, "    layers.Embedding(vocab_size, 16),",
+                           "    layers.Embedding(vocab_size, 16, mask_zero=True),")],
+    "sensor_gru.ipynb": [
+        (3, "h = layers.Masking(mask_value=0.0)(inputs)  # skip padded steps (°C readings are never exactly 0)",
+         "h = layers.Masking(mask_value=-1.0)(inputs)  # skip padded steps (°C readings are never exactly 0)")],
+    "tagger_masking.ipynb": [
+        (1, "from keras.layers import Embedding, LSTM, Dense, Masking", "from keras.layers import Embedding, LSTM, Dense"),
+        (4, "model.add(Embedding(input_dim=50, output_dim=8))",
+         "model.add(Embedding(input_dim=50, output_dim=8, mask_zero=True))"),
+        (4, "model.add(Masking(mask_value=0))  # ignore the padding", None)],
 }
 
 

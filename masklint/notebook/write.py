@@ -87,7 +87,7 @@ def _replaced(old, new, where, i1, i2, j1, j2):
     when the old lines are in one cell; else each new line goes to the cell of the old line most like
     it, in order (a fix that edits the end of one cell and the start of the next)."""
     cells = {where[i][0] for i in range(i1, i2)}
-    if len(cells) == 1:
+    if len(cells) == 1 or (i2 - i1) * (j2 - j1) > 40_000:  # one cell (or too many lines to compare)
         cell = where[i1][0]
         return [(cell, line) for line in new[j1:j2]]
     out = []
