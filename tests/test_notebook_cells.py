@@ -311,3 +311,15 @@ def test_finding_in_a_time_cell_is_located_in_it_as_in_the_script():
     ref = [f for f in lint_source_text(script.encode(), "tagger.py") if f.code == "MK101"]
     assert [(f.column, f.layer) for f in ref] == [(5, "embedding")]
     assert script.split("\n")[ref[0].line - 1] == _TAGGER[4].split("\n")[2]
+
+
+def test_restore_puts_a_kept_time_magic_back_into_a_fixed_line():
+    from masklint.notebook.cells import restore
+
+    assert restore("%time h = f(x)", "pass; h = f(x)", "pass; h = f(x, m)") == "%time h = f(x, m)"
+    assert restore("  %timeit -n 3 f(x)", "  pass;        f(x)", "  pass;        f(y)") == "  %timeit -n 3 f(y)"
+    assert restore("h = %time f(x)", "h =       f(x)", "h =       f(y)") == "h = %time f(y)"
+    # the fix rewrote the head, a blanked line, or plain Python: the new line as it is
+    assert restore("%time h = f(x)", "pass; h = f(x)", "h = f(x, m)") == "h = f(x, m)"
+    assert restore("!pip install x", "pass", "password = 1") == "password = 1"
+    assert restore("x = f(a)", "x = f(a)", "x = f(b)") == "x = f(b)"

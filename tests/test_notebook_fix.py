@@ -220,16 +220,22 @@ def _fix_text(buf: bytes, new_text: str):
 def test_lines_map_back_to_their_cells():
     buf = _notebook(["import keras\n", "from keras.layers import Masking"], ["x = 1\n", "%time y = 2\n", "z = 3"],
                     [], "%%time\nfit()")
+    # joined: the %time line keeps its statement ("pass; y = 2"), the %%time cell its body ("", "fit()")
     # the end of cell 1 removed and the start of cell 2 changed: each new line in its old line's cell
-    new, doc = _fix_text(buf, "import keras\nx = 1  # one\npass\nz = 3\n")
+    new, doc = _fix_text(buf, "import keras\nx = 1  # one\npass; y = 2\nz = 3\n\nfit()\n")
     assert new == {1: "import keras", 2: "x = 1  # one\n%time y = 2\nz = 3"}
     assert doc["cells"][0]["source"] == ["import keras"]
     assert doc["cells"][1]["source"] == ["x = 1  # one\n", "%time y = 2\n", "z = 3"]
     assert doc["cells"][2]["source"] == [] and doc["cells"][3]["source"] == "%%time\nfit()"
     # an inserted line belongs to the cell of the line before it; a cell emptied is an empty list
-    new, doc = _fix_text(buf, "import keras\nfrom keras.layers import Masking\nfrom keras import ops\nx = 1\npass\n")
+    new, doc = _fix_text(buf, "import keras\nfrom keras.layers import Masking\nfrom keras import ops\nx = 1\n"
+                              "pass; y = 2\n\nfit()\n")
     assert new == {1: "import keras\nfrom keras.layers import Masking\nfrom keras import ops", 2: "x = 1\n%time y = 2"}
     assert doc["cells"][1]["source"] == ["x = 1\n", "%time y = 2"]
+    # a fix that edits a %time statement keeps the magic; one in the %%time cell keeps its magic line
+    new, doc = _fix_text(buf, "import keras\nfrom keras.layers import Masking\nx = 1\npass; y = 3\nz = 3\n"
+                              "\nfit(mask=True)\n")
+    assert new == {2: "x = 1\n%time y = 3\nz = 3", 4: "%%time\nfit(mask=True)"}
 
 
 def test_list_sources_keep_their_layout_and_escaping():

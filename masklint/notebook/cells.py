@@ -108,6 +108,21 @@ def cell_python(lines: list[str]) -> list[str] | None:
     return py
 
 
+def restore(original: str, joined: str, new: str) -> str:
+    """A line a fix changed, as it goes back into its cell: when :func:`join` kept a ``%time``
+    statement (``pass; stmt``, ``h =       stmt``) and the fix left that replaced head as it was, the
+    IPython head (``%time``, ``h = %time``) is put back; any other line is ``new`` as it is."""
+    if original == joined:
+        return new
+    k = 0  # the common tail: the statement the rewrite kept in place
+    while k < min(len(original), len(joined)) and original[-1 - k] == joined[-1 - k]:
+        k += 1
+    head = joined[: len(joined) - k]
+    if k and head.rstrip().endswith(("pass;", "=")) and new.startswith(head):
+        return original[: len(original) - k] + new[len(head):]
+    return new
+
+
 def _line_state(line: str, in_string: str | None, depth: int) -> tuple[str | None, int]:
     """(the triple quote a string is still open with after ``line``, the open bracket depth)."""
     i = 0

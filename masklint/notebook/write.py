@@ -4,7 +4,8 @@ and written into the file's own JSON layout.
 The fixes are planned exactly as for a script (:func:`masklint.source_lint.fix_source_text` on the
 joined module of :mod:`.cells`), which gives a new module text. Its lines are mapped back to cells by
 a line diff against the joined lines: a line kept equal keeps its cell and its ORIGINAL text (an
-IPython line that :mod:`.cells` replaced by ``pass`` comes back as it was); a changed line belongs to
+IPython line that :mod:`.cells` replaced by ``pass`` comes back as it was, and a ``%time`` line whose
+statement a fix edits gets its ``%time`` back); a changed line belongs to
 the cell of the old line it replaces; a line the fix inserts belongs to the cell of the line before it.
 
 Writing back splices only the changed cells' ``source`` values into the file's bytes (their spans from
@@ -19,7 +20,7 @@ import difflib
 import json
 import re
 
-from .cells import Joined, cell_lines
+from .cells import Joined, cell_lines, restore
 from .scan import Cell, Notebook, NotebookError
 
 _NON_ASCII = re.compile(rb"[\x80-\xff]")
@@ -76,7 +77,9 @@ def split_cells(joined: Joined, originals: dict[int, list[str]], new_text: str) 
             cell = where[i1 - 1][0] if i1 > 0 else where[0][0]
             out[cell].extend(new[j1:j2])
         elif tag == "replace":
-            for cell, line in _replaced(old, new, where, i1, i2, j1, j2):
+            for k, (cell, line) in enumerate(_replaced(old, new, where, i1, i2, j1, j2)):
+                if i2 - i1 == j2 - j1 and where[i1 + k][0] == cell:  # a kept %time line: its magic back
+                    line = restore(originals[cell][where[i1 + k][1] - 1], old[i1 + k], line)
                 out[cell].append(line)
         # "delete": the old lines are gone
     return out
