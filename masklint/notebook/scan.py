@@ -307,6 +307,8 @@ def scan(buf) -> Notebook:
         number = seen[0]
         if number > MAX_CELLS:
             raise NotebookError(f"has more than {MAX_CELLS:,} cells; not linted")
+        if s >= n:
+            _fail("the file ends inside the cells (a truncated file?)")
         if buf[s] != 0x7B:
             _fail(f"cell {number} is not an object")
         members, end = _members(buf, s)
@@ -327,6 +329,8 @@ def scan(buf) -> Notebook:
     def read_cells(cs: int) -> int:
         """The cells, read where they are (outputs are walked once); a bad cell is reported after the
         notebook's version is known (an nbformat 3 file is named as such)."""
+        if cs >= n:
+            _fail("the file ends inside a value (a truncated file?)")
         if buf[cs] != 0x5B:
             problem.append(NotebookError('is not a valid notebook: "cells" is not a list'))
             return _skip(buf, cs)

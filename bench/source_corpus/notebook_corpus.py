@@ -11,7 +11,7 @@ sometimes a ``%%time`` or ``%%bash`` cell, and outputs as a run notebook has the
 
 Standard library only; nothing is imported from Keras or masklint.
 
-    python bench/source_corpus/make_notebooks.py OUT_DIR [--n 1000] [--seed 20261205] [--scale 1]
+    python bench/source_corpus/notebook_corpus.py OUT_DIR [--n 1000] [--seed 20261205] [--scale 1]
 """
 from __future__ import annotations
 
@@ -182,6 +182,22 @@ def generate(out_dir: str, n: int = 1000, seed: int = 20261205, scale: int = 1, 
         with open(os.path.join(out_dir, name), "wb") as fh:
             fh.write(data)
         out.append({"file": name, "bytes": len(data), "code_bytes": code_bytes(doc)})
+    return out
+
+
+def fuzz_seeds(scripts: list[str], n: int, seed: int) -> list[dict]:
+    """``n`` small notebooks for fuzzing (1-2 scripts each, PNGs of 60-600 bytes, short logs)."""
+    rnd = random.Random(seed)
+    out = []
+    for i in range(n):
+        picked = [scripts[(i + k) % len(scripts)] for k in range(1 + (rnd.random() < 0.3))]
+        doc = notebook_from_scripts(picked, random.Random(rnd.getrandbits(64)), outputs=rnd.random() < 0.8,
+                                    image_bytes=rnd.choice([None, 45, 450]), log_lines=rnd.choice([None, 4]))
+        for c in doc["cells"]:
+            for o in c.get("outputs", []):
+                if "image/png" in o.get("data", {}):
+                    o["data"]["image/png"] = o["data"]["image/png"][:800]
+        out.append(doc)
     return out
 
 
