@@ -5,7 +5,8 @@ fingerprint that never contains line numbers, so a finding whose code merely mov
 for model files the code, the file and the culprit layer path and consumer
 (:func:`masklint.reporters.common.fingerprint`); for source files the code, the file and the text of the culprit's
 line (whitespace-normalised) -- not the layer's auto-generated name, which shifts when a layer is added
-above it. ``--baseline FILE`` drops the findings
+above it; for notebook cells the text of the line in its cell, never the cell number (a cell inserted
+above does not make a finding new). ``--baseline FILE`` drops the findings
 that match an entry; entries are counted, so a second identical mistake in the same file is new.
 """
 from __future__ import annotations
@@ -26,7 +27,12 @@ class BaselineError(LintError):
 _LINES: dict[str, list[str] | None] = {}
 
 
-def _line_text(path: str, line: int) -> str | None:
+def _line_text(path: str, line: int, cell: int | None = None) -> str | None:
+    if cell is not None:  # a notebook: the line in its cell (see masklint.notebook.lines)
+        from .notebook.lines import cell_line_text
+
+        text = cell_line_text(path, cell, line)
+        return None if text is None else " ".join(text.split())
     if path not in _LINES:
         from .source_lint import read_source
 
@@ -47,7 +53,7 @@ def key(f: Finding) -> str:
     from .reporters.common import fingerprint, rel_path
 
     if f.line is not None and f.path:
-        text = _line_text(f.path, f.line)
+        text = _line_text(f.path, f.line, f.cell)
         if text is not None:
             text = text.split("# noqa", 1)[0].rstrip()
             return hashlib.sha256("\x1f".join(("src", f.code, rel_path(f.path), text)).encode()).hexdigest()
@@ -58,7 +64,7 @@ def _entry(f: Finding) -> dict:
     from .reporters.common import rel_path
 
     return {"fingerprint": key(f), "code": f.code, "name": f.name, "path": rel_path(f.path),
-            "layer": f.layer, "line": f.line, "message": f.message}
+            "layer": f.layer, "line": f.line, "cell": f.cell, "message": f.message}
 
 
 def write(path: str, findings: list[Finding]) -> int:

@@ -32,6 +32,7 @@ class Part:
     what: str
     line: int | None
     why: str
+    cell: int | None = None  # notebooks: the code cell (``line`` is then within it)
 
 
 @record
@@ -42,6 +43,7 @@ class ModelInfo:
     layers: int
     ops: int = 0
     unknown: list = factory(list)  # of Part
+    cell: int | None = None  # notebooks: the code cell (``line`` is then within it)
 
 
 @record
@@ -325,8 +327,13 @@ def describe_source_text(raw: bytes, path: str, known: dict | None = None) -> Fi
 def describe_file(path: str, known: dict | None = None) -> FileInfo | None:
     """What masklint understood of ``path`` (None: a source file that never mentions Keras); raises
     LintError when the file cannot be read."""
+    from .notebook import is_notebook
     from .runner import SOURCE_EXTS
 
+    if is_notebook(path):
+        from .notebook.describe import describe_notebook
+
+        return describe_notebook(path, known, describe_source_text, FileInfo)
     if path.lower().endswith(SOURCE_EXTS):
         from .source_lint import read_source
 

@@ -22,13 +22,23 @@ def run_fixes(paths, write: bool, keep=None, want=None) -> tuple[int, list[tuple
     ``keep(path)``: whether a collected file is linted at all (configured excludes); ``want(finding)``:
     whether a finding is reported (selection, per-file ignores): only those are fixed."""
     from .fixes import unified_diff
+    from .notebook import NOTEBOOK_EXTS, is_notebook
+    from .notebook.write import fix_notebook_file
     from .runner import collect
     from .source_lint import fix_source_text, read_source
 
     files, errors = collect(list(paths) or ["."])
     changed = 0
     for p in files:
-        if not p.lower().endswith(SOURCE_EXTS) or (keep is not None and not keep(p)):
+        if not p.lower().endswith(SOURCE_EXTS + NOTEBOOK_EXTS) or (keep is not None and not keep(p)):
+            continue
+        if is_notebook(p):  # per-cell diffs; only the edited source lines of the JSON are rewritten
+            out, err = guarded(fix_notebook_file, p, write, want)
+            if err is not None:
+                errors.append((p, err))
+            elif out is not None:
+                changed += 1
+                sys.stdout.write(out)
             continue
         raw, err = guarded(read_source, p)
         new = None

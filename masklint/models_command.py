@@ -13,9 +13,10 @@ Text output, one line per model then its unknown parts, indented::
     models/clf.keras: saved clf (7 layers, 1 op)
     Found 2 models in 2 files; 3 files listed, 1 without a model.
 
-JSON (``--format json``): an array of ``{"path", "models": [{"name", "kind", "line", "layers", "ops",
-"unknown": [{"what", "line", "why"}]}], "skipped", "error"}``; ``skipped`` is null or the reason a
-file yields no model (for a file that could not be read, its error, with ``"error": true``).
+JSON (``--format json``): an array of ``{"path", "models": [{"name", "kind", "line", "cell", "layers",
+"ops", "unknown": [{"what", "line", "cell", "why"}]}], "skipped", "error"}``; ``skipped`` is null or the
+reason a file yields no model (for a file that could not be read, its error, with ``"error": true``).
+``cell`` is null but in notebooks, where ``line`` is within that code cell (text: ``nb.ipynb:cell 4:1``).
 """
 from __future__ import annotations
 
@@ -58,8 +59,10 @@ def describe_paths(paths, project: Project):
 
 def as_json(infos) -> list[dict]:
     return [{"path": f.path,
-             "models": [{"name": m.name, "kind": m.kind, "line": m.line, "layers": m.layers, "ops": m.ops,
-                         "unknown": [{"what": u.what, "line": u.line, "why": u.why} for u in m.unknown]}
+             "models": [{"name": m.name, "kind": m.kind, "line": m.line, "cell": m.cell, "layers": m.layers,
+                         "ops": m.ops,
+                         "unknown": [{"what": u.what, "line": u.line, "cell": u.cell, "why": u.why}
+                                     for u in m.unknown]}
                         for m in f.models],
              "skipped": f.skipped, "error": f.error} for f in infos]
 
@@ -73,11 +76,13 @@ def text_lines(infos) -> list[str]:
             out.append(f"{f.path}: no model: {f.skipped}")
             continue
         for m in f.models:
-            where = f"{f.path}:{m.line}" if m.line is not None else f.path
+            cell = f"cell {m.cell}:" if m.cell is not None else ""  # a notebook: train.ipynb:cell 4:1
+            where = f"{f.path}:{cell}{m.line}" if m.line is not None else f.path
             size = _n(m.layers, "layer") + (f", {_n(m.ops, 'op')}" if m.ops else "")
             out.append(f"{where}: {m.kind} {m.name} ({size})")
             for u in m.unknown:
-                at = f" (line {u.line})" if u.line is not None else ""
+                at = "" if u.line is None else f" (cell {u.cell}, line {u.line})" if u.cell is not None else \
+                    f" (line {u.line})"
                 out.append(f"    unknown: {u.what}{at}: {u.why}")
     return out
 

@@ -117,14 +117,16 @@ PLAIN = "def mean(xs):\n    return sum(xs) / len(xs)\n"
 SKIPPED = "# masklint: skip-file\nimport keras\n\nmodel = keras.Sequential([keras.layers.Dense(1)])\n"
 BROKEN = "import keras\n\ndef build(:\n    return keras.Sequential()\n"
 
-UNKNOWN = {"type": "object", "additionalProperties": False, "required": ["what", "line", "why"],
+UNKNOWN = {"type": "object", "additionalProperties": False, "required": ["what", "line", "cell", "why"],
            "properties": {"what": {"type": "string", "minLength": 1},
                           "line": {"type": ["integer", "null"], "minimum": 1},
+                          "cell": {"type": ["integer", "null"], "minimum": 1},  # notebooks only
                           "why": {"type": "string", "minLength": 1}}}
-MODEL = {"type": "object", "required": ["name", "kind", "line", "layers", "unknown"],
+MODEL = {"type": "object", "required": ["name", "kind", "line", "cell", "layers", "unknown"],
          "properties": {"name": {"type": "string", "minLength": 1},
                         "kind": {"enum": ["sequential", "functional", "subclass", "custom layer", "saved"]},
                         "line": {"type": ["integer", "null"], "minimum": 1},
+                        "cell": {"type": ["integer", "null"], "minimum": 1},
                         "layers": {"type": "integer", "minimum": 0},
                         "ops": {"type": "integer", "minimum": 0},
                         "unknown": {"type": "array", "items": UNKNOWN}}}

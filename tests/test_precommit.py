@@ -4,6 +4,7 @@ The fast tests check the manifest itself. The integration tests run the real thi
 `pre-commit try-repo` builds a fresh virtualenv, pip-installs masklint and its dependencies from
 the package index, and runs each hook on a throwaway git repository.
 """
+import json
 import os
 import re
 import shutil
@@ -52,12 +53,28 @@ def test_manifest_has_both_hooks():
         assert hook.get("pass_filenames", True) is True
 
 
-def test_source_hook_filters_python_and_stubs():
+def test_source_hook_filters_python_stubs_and_notebooks():
     hook = _hooks()["masklint"]
-    assert hook["types_or"] == ["python", "pyi"]
+    assert hook["types_or"] == ["python", "pyi", "jupyter"]
     assert "types" not in hook
     # types_or is new in pre-commit 2.9.0; older versions would ignore it and pass every file
     assert tuple(int(p) for p in hook["minimum_pre_commit_version"].split(".")) >= (2, 9, 0)
+
+
+def test_source_hook_takes_notebooks_not_other_json():
+    """pre-commit passes a file when identify's tags for it meet ``types_or``: ``.ipynb`` is tagged
+    ``jupyter``; other JSON, saved models and checkpoints of notebooks' siblings are not taken."""
+    try:
+        from identify.identify import tags_from_filename
+    except ImportError:
+        pytest.skip("identify (a pre-commit dependency) is not installed")
+    wanted = set(_hooks()["masklint"]["types_or"])
+    for name in ("train.ipynb", "nb/Tagger.IPYNB", "train.py", "stubs.pyi"):
+        assert tags_from_filename(name) & wanted, name
+    for name in ("config.json", "model.keras", "weights.h5", "notes.md", "train.ipynb.bak"):
+        assert not tags_from_filename(name) & wanted, name
+    models = re.compile(_hooks()["masklint-models"]["files"])
+    assert not models.search("train.ipynb")
 
 
 def test_models_hook_files_regex_and_no_types_filter():
@@ -226,10 +243,25 @@ def test_models_hook_via_try_repo(precommit, tmp_path):
     assert "train.py" not in out, out
 
 
+_SEED_NOTEBOOK = json.dumps({
+    "cells": [
+        {"cell_type": "markdown", "metadata": {}, "source": ["# Tagger\n", "Padded feature sequences."]},
+        {"cell_type": "code", "execution_count": 1, "metadata": {}, "outputs": [],
+         "source": ["%matplotlib inline\n", "import keras\n", "from keras import layers"]},
+        {"cell_type": "code", "execution_count": 2, "metadata": {}, "outputs": [],
+         "source": ["model = keras.Sequential([\n", "    keras.Input((None, 3)),\n", "    layers.Masking(0.0),\n",
+                    "    layers.Conv1D(8, 1),\n", "    layers.LSTM(16),\n", "])"]},
+    ],
+    "metadata": {"kernelspec": {"name": "python3", "language": "python", "display_name": "Python 3"}},
+    "nbformat": 4, "nbformat_minor": 5,
+}, indent=1) + "\n"
+
+
 @pytest.mark.integration
 @pytest.mark.timeout(TRY_REPO_TIMEOUT)
 def test_source_hook_via_try_repo(precommit, tmp_path):
-    """types_or [python, pyi]: Python source reaches the source hook, saved models never do."""
+    """types_or [python, pyi, jupyter]: Python source and notebooks reach the source hook, saved models
+    never do."""
     seed_py = os.path.join(ROOT, "examples", "seed_ex3_masking_after_embedding.py")
     if not os.path.isfile(seed_py):
         pytest.skip("examples/seed_ex3_masking_after_embedding.py is missing")
@@ -239,6 +271,8 @@ def test_source_hook_via_try_repo(precommit, tmp_path):
     (repo / "src").mkdir()
     shutil.copy2(seed_py, repo / "src" / "train_seed.py")
     (repo / "src" / "clean.py").write_text("import os\n")
+    (repo / "notebooks").mkdir()
+    (repo / "notebooks" / "tagger.ipynb").write_text(_SEED_NOTEBOOK)
     shutil.copy2(os.path.join(MODELS, SEED_MODEL), repo / SEED_MODEL)
     (repo / "lfs.keras").write_text(LFS_POINTER)
     (repo / "README.md").write_text("# project\n")
@@ -249,6 +283,7 @@ def test_source_hook_via_try_repo(precommit, tmp_path):
     assert res.returncode != 0, out
     assert "MK102" in out, out
     assert "train_seed.py" in out, out
+    assert "notebooks/tagger.ipynb:cell 2:4:5: MK104" in out, out   # types_or has jupyter
     assert SEED_MODEL not in out, out
     assert "Git LFS pointer" not in out, out
     assert "lfs.keras" not in out, out

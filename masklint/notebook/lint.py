@@ -6,7 +6,8 @@ import os
 
 from ..errors import LintError
 from .cells import Joined, join
-from .locate import error, locate
+from .fileloc import add_file_positions
+from .locate import error, file_refs, locate
 from .scan import Notebook, NotebookError, scan
 
 #: largest notebook file read (outputs included; only the code cells are decoded)
@@ -70,6 +71,9 @@ def lint_notebook(nb: Notebook, path: str, known: dict | None = None, project=No
     for f in found:
         if f.path == path:
             locate(f, joined, nb)
+            add_file_positions(f, nb)
+        else:  # a finding in an imported file whose message names this notebook's lines
+            f.message, f.fix = file_refs(f.message, path, joined), file_refs(f.fix, path, joined)
     return found
 
 

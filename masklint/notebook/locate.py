@@ -4,12 +4,14 @@ where the cell's line is (``extra["file_line"]``: SARIF regions and GitHub annot
 file as it is stored), and the positions in error messages."""
 from __future__ import annotations
 
+import os
 import re
 
 from .cells import Joined
 from .scan import Notebook
 
 _REF = re.compile(r"\(line (\d+)\)")
+_FILE_REF = re.compile(r"\(([^()]+?\.ipynb):(\d+)\)")
 _ERR = re.compile(r"\bline (\d+)")
 ROLES = ("producer", "upstream", "replaced", "culprit", "consumer")
 
@@ -25,7 +27,8 @@ def file_line(nb: Notebook, cell: int, line: int) -> int | None:
     seen = 1  # the cell line the next string starts on
     for (start, _), text in zip(c.parts, c.texts):
         ends = text.count("\n")
-        if seen + ends >= line or (ends == 0 and seen == line):
+        # "a\n" holds line ``seen`` only (the line after its newline starts in the next string)
+        if seen <= line <= max(seen, seen + ends - text.endswith("\n")):
             return nb.file_line(start)
         seen += ends
     return nb.file_line(c.parts[-1][0]) if c.parts else nb.file_line(c.span[0])
@@ -41,6 +44,22 @@ def refs(text: str | None, joined: Joined) -> str | None:
         return m.group() if w is None else f"(cell {w[0]}, line {w[1]})"
 
     return _REF.sub(sub, text)
+
+
+def file_refs(text: str | None, path: str, joined: Joined) -> str | None:
+    """``text`` (a finding of another file of the run) with its ``(nb.ipynb:N)`` references to this
+    notebook's module lines as ``(nb.ipynb:cell C:L)``."""
+    if not text or ".ipynb:" not in text:
+        return text
+    want = os.path.normpath(path)
+
+    def sub(m):
+        w = joined.locate(int(m.group(2)))
+        if w is None or os.path.normpath(m.group(1)) != want:
+            return m.group()
+        return f"({m.group(1)}:cell {w[0]}:{w[1]})"
+
+    return _FILE_REF.sub(sub, text)
 
 
 def error(message: str, joined: Joined) -> str:

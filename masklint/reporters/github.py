@@ -1,7 +1,9 @@
-"""GitHub Actions workflow commands (``--format github``): annotations on the pull request."""
+"""GitHub Actions workflow commands (``--format github``): annotations on the pull request (a notebook
+finding at the ``.ipynb`` file's line, its message led by ``cell C, line L``: :mod:`.cells`)."""
 from __future__ import annotations
 
 from ..findings import Finding
+from .cells import file_region, located_message
 from .common import rel_path
 from .text import summary
 
@@ -23,14 +25,15 @@ def report(findings: list[Finding], *, files: int, errors: list[tuple[str, str]]
     out = []
     for f in findings:
         props = [f"file={_gh_prop(rel_path(f.path, root))}"]
-        if f.line is not None:
-            props.append(f"line={f.line}")
-            props.append(f"col={f.column or 1}")
+        line, column = file_region(f)  # a notebook: the line of the .ipynb file, as GitHub shows it
+        if line is not None:
+            props.append(f"line={line}")
+            props.append(f"col={column or 1}")
         title = f"{f.code} {f.name}"
         if f.line is None and f.layer:
             title += f" at layer {f.layer}"
         props.append(f"title={_gh_prop(title)}")
-        msg = f.message + (f" (fix: {f.fix})" if f.fix else "")
+        msg = located_message(f, f.message + (f" (fix: {f.fix})" if f.fix else ""))
         out.append(f"::{GITHUB_LEVEL.get(f.severity, 'warning')} {','.join(props)}::{_gh_data(msg)}")
     for path, reason in errors:
         out.append(f"::error file={_gh_prop(rel_path(path, root))},title={_gh_prop('masklint could not lint this file')}"

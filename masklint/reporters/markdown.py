@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from .._version import __version__
 from ..findings import Finding
+from .cells import cell_words
 from .common import rel_path
 from .text import summary
 
@@ -92,7 +93,13 @@ def _who(cls, path, line=None) -> list[str]:
         first = path
     else:
         first = f"{cls} '{path}'" if cls else f"'{path}'"
-    return [first + (f" (line {line})" if line else "")]
+    at = line if isinstance(line, str) else f"line {line}" if line else ""
+    return [first + (f" ({at})" if at else "")]
+
+
+def _at(flow: dict, role: str):
+    """Where a role of the mask path is: its line, or ``cell C, line L`` in a notebook."""
+    return cell_words(flow.get(role + "_cell"), flow.get(role + "_line")) or flow.get(role + "_line")
 
 
 def flowchart_lines(findings: list[Finding], indent: str = "    ") -> list[str]:
@@ -120,27 +127,27 @@ def flowchart_lines(findings: list[Finding], indent: str = "    ") -> list[str]:
             edge = "padded data" if how == "mismatch" else "values"
             if replaced == upstream:  # the Embedding(mask_zero=True) under a Masking: values and the mask
                 what, edge, replaced = "learned values and the real mask", "values + mask", None
-            nodes.append((p + "up", _who(flow.get("upstream_class"), upstream, flow.get("upstream_line"))
+            nodes.append((p + "up", _who(flow.get("upstream_class"), upstream, _at(flow, "upstream"))
                           + [what], "source"))
             edges.append((p + "up", edge, p + "c"))
         if replaced and replaced != culprit:
-            nodes.append((p + "rep", _who(flow.get("replaced_class"), replaced, flow.get("replaced_line"))
+            nodes.append((p + "rep", _who(flow.get("replaced_class"), replaced, _at(flow, "replaced"))
                           + ["creates the real mask"], "producer"))
             edges.append((p + "rep", "mask", p + "c"))
         if producer and producer != culprit:
-            nodes.append((p + "prod", _who(flow.get("producer_class"), producer, flow.get("producer_line"))
+            nodes.append((p + "prod", _who(flow.get("producer_class"), producer, _at(flow, "producer"))
                           + ["creates the mask"], "producer"))
             edges.append((p + "prod", "mask", p + "c"))
         ctext = culprit_txt if how != "other" else None
         if producer == culprit and how not in ("dropped-by-consumer",):
             ctext = "creates the mask, but " + culprit_txt if how in ("wrong-rank", "bad-value") else ctext
-        nodes.append((p + "c", _who(flow.get("culprit_class"), culprit, flow.get("culprit_line")) + [ctext],
+        nodes.append((p + "c", _who(flow.get("culprit_class"), culprit, _at(flow, "culprit")) + [ctext],
                       "culprit"))
         if consumer and consumer != culprit:
             if consumer == "loss":
                 nodes.append((p + "cons", ["loss", _CONSUMER.get(how, "affected")], "consumer"))
             else:
-                nodes.append((p + "cons", _who(flow.get("consumer_class"), consumer, flow.get("consumer_line"))
+                nodes.append((p + "cons", _who(flow.get("consumer_class"), consumer, _at(flow, "consumer"))
                               + [_CONSUMER.get(how, "affected")], "consumer"))
             edges.append((p + "c", edge_txt, p + "cons"))
         for nid, text, cls in nodes:
@@ -165,7 +172,8 @@ def flowchart_lines(findings: list[Finding], indent: str = "    ") -> list[str]:
 def _location(f: Finding, root) -> str:
     path = rel_path(f.path, root) if f.path else ""
     if f.line is not None:
-        return _code(f"{path}:{f.line}:{f.column or 1}")
+        cell = f"cell {f.cell}:" if f.cell is not None else ""
+        return _code(f"{path}:{cell}{f.line}:{f.column or 1}")
     return _code(path) + (f" layer {_code(f.layer)}" if f.layer else "")
 
 

@@ -3,7 +3,9 @@
 One run; ``tool.driver.rules`` lists every rule with its document as help; each result carries the
 rule id and index, a level, the message with its fix, a location and a stable
 ``partialFingerprints`` entry. Source findings point at file/line/column; model findings at the model
-file, with the culprit's layer path as a logical location. Files that could not be linted become
+file, with the culprit's layer path as a logical location; notebook findings at the line and column of
+the ``.ipynb`` file where the cell line is stored, ``cell C, line L`` in the message and the cell in
+``properties`` (:mod:`.cells`). Files that could not be linted become
 ``toolExecutionNotifications`` of the invocation. Valid against the OASIS SARIF 2.1.0 schema
 (tests/test_formats.py checks it offline).
 """
@@ -16,6 +18,7 @@ from urllib.parse import quote
 
 from .._version import __version__
 from ..findings import RULES, Finding
+from .cells import cell_words, file_region, located_message, role_file_line
 from .common import fingerprint, rel_path
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -113,24 +116,28 @@ def _related(f: Finding, root: str | None) -> list[dict]:
         seen.add(path)
         cls = flow.get(role + "_class")
         label = f"{cls} '{path}'" if cls else f"'{path}'"
-        line = flow.get(role + "_line") if f.line is not None else None
+        line = role_file_line(f, flow, role) if f.line is not None else None
+        at = cell_words(flow.get(role + "_cell"), flow.get(role + "_line")) if f.cell is not None else None
         out.append(_location(f, root, path, line, None, id=len(out) + 1,
-                             message={"text": f"{label} {words}"}))
+                             message={"text": f"{label} {words}" + (f" ({at})" if at else "")}))
     return out
 
 
 def result(f: Finding, index: dict[str, int], root: str | None) -> dict:
-    text = f.message + (f" (fix: {f.fix})" if f.fix else "")
+    text = located_message(f, f.message + (f" (fix: {f.fix})" if f.fix else ""))
+    line, column = file_region(f)
     res = {
         "ruleId": f.code,
         "ruleIndex": index[f.code],
         "level": LEVEL.get(f.severity, "warning"),
         "message": {"text": text},
-        "locations": [_location(f, root, f.layer, f.line, f.column)],
+        "locations": [_location(f, root, f.layer, line, column)],
         "partialFingerprints": {FINGERPRINT_KEY: fingerprint(f, root)},
         "properties": {"name": f.name, "source": f.source, "layer": f.layer, "consumer": f.consumer,
                        "fix": f.fix},
     }
+    if f.cell is not None:  # a notebook: the region is the .ipynb file's line, the cell is kept here
+        res["properties"].update(cell=f.cell, cellLine=f.line, cellColumn=f.column)
     related = _related(f, root)
     if related:
         res["relatedLocations"] = related
