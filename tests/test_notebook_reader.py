@@ -204,6 +204,8 @@ VALID = {
     "crlf_file": (_crlf(notebook([code_cell(CODE), code_cell(MODEL)])), 1),
     "crlf_in_source": (dumps(notebook([code_cell([s.replace("\n", "\r\n") for s in CODE]),
                                        code_cell([s.replace("\n", "\r\n") for s in MODEL])])), 1),
+    "cr_in_source": (dumps(notebook([code_cell([s.replace("\n", "\r") for s in CODE]),
+                                     code_cell("".join(MODEL).replace("\n", "\r"))])), 1),
     "escapes": (dumps(notebook([code_cell(['s = "a \\"quoted\\" \\\\ path\\\\"\n', "t = 'C:\\\\data\\\\'\n",
                                            'u = "\\\\"\n'] + CODE), code_cell(MODEL)])), 1),
     "keys_reordered": (json.dumps({"nbformat_minor": 5, "nbformat": 4, "metadata": {},
@@ -251,7 +253,7 @@ def test_valid_variants_lint_like_the_script(valid_dir):
 
 
 def test_finding_cell_and_line(valid_dir):
-    where = dict.fromkeys(("list_source", "string_source", "bom", "crlf_file", "crlf_in_source", "escapes",
+    where = dict.fromkeys(("list_source", "string_source", "bom", "crlf_file", "crlf_in_source", "cr_in_source", "escapes",
                            "compact_json"), "cell 2:2:5")
     where.update(no_trailing_newline="cell 1:7:5", empty_list_source="cell 4:2:5", magics="cell 3:2:5")
     for name, loc in where.items():

@@ -18,6 +18,7 @@ from .scan import Notebook
 _CELL_MAGIC = re.compile(r"^\s*%%")
 _MAGIC = re.compile(r"^(\s*)(?:[%!?]|[\w.\[\]]+\s*=\s*[%!]|(?:pip|conda|mamba)\s+(?:install|uninstall)\b)")
 _HELP = re.compile(r"^(\s*)[\w.\[\]()]+\?\??\s*$")
+_LINE_END = re.compile(r"\r(?!\n)|\n")
 _TOKEN = re.compile(r"'''|\"\"\"|[#'\"()\[\]{}]")
 
 
@@ -38,8 +39,9 @@ class Joined:
 
 
 def cell_lines(source: str) -> list[str]:
-    """A cell's lines, without their line ends (split on ``\\n`` only, as Python counts lines)."""
-    lines = source.split("\n")
+    """A cell's lines, without their line ends, split where Python counts lines: at ``\\n`` and at a lone
+    ``\\r`` (the ``\\r`` of ``\\r\\n`` stays on its line)."""
+    lines = _LINE_END.split(source) if "\r" in source else source.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
     return lines
