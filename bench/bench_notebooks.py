@@ -16,8 +16,8 @@ Usage (from the repository root)::
    ``masklint EMPTY_DIR``, the fixed start-up) and its ratio between the largest and the smallest set
    (target: <= 1.3, i.e. linear).
 2. **Outputs are not parsed.** One notebook (two scripts' code) with 200 MB of outputs -- base64 PNGs
-   (150 MB, plots of 100 KB to 2 MB) and Keras training logs (50 MB, one list string per progress line as
-   Jupyter stores them) -- against the same notebook without outputs: ``masklint NB`` median of 7 runs
+   (150 MB, plots of 100 KB to 2 MB) and Keras training logs (50 MB: 40 progress-bar updates per epoch,
+   each a list string of its own as Jupyter stores them) -- against the same notebook without outputs: ``masklint NB`` median of 7 runs
    each, interleaved; target: ratio <= 2.
 
 Every command is a fresh process timed from ``exec`` to exit, run as ``python -m masklint`` from the
@@ -110,7 +110,9 @@ def link_set(src: Path, names: list[str], dst: Path) -> None:
 def big_outputs_notebook(work: Path, total: int, log) -> dict:
     """The same notebook with ``total`` bytes of outputs and without outputs."""
     rnd = random.Random(SEED)
-    scripts = NC.scripts(2, SEED)
+    with tempfile.TemporaryDirectory() as d:  # two scripts with a planted masking mistake: findings to locate
+        man = NC.make_corpus.generate(d, 40, SEED)
+        scripts = [Path(d, m["file"]).read_text(encoding="utf-8") for m in man if m["mistake"]][:2]
     doc = NC.notebook_from_scripts(scripts, random.Random(SEED), outputs=True)
     code = [c for c in doc["cells"] if c["cell_type"] == "code"]
     images = total * 3 // 4
@@ -128,11 +130,11 @@ def big_outputs_notebook(work: Path, total: int, log) -> dict:
         code[k % len(code)]["outputs"].append(
             {"data": {"image/png": NC._png(rnd, s), "text/plain": ["<Figure size 1200x800 with 4 Axes>"]},
              "metadata": {"needs_background": "light"}, "output_type": "display_data"})
-    line = len(NC._log(rnd, 1, 782)[1].encode())
-    per_cell = logs // len(code) // (line + 8)  # +8: the JSON layout of a list string
+    # one epoch as stored: 40 progress-bar updates, then the epoch's summary line
+    epoch = len(json.dumps(NC._log(rnd, 1, 782, 40), indent=1, ensure_ascii=False).encode())
     for c in code:
         c["outputs"].insert(0, {"name": "stdout", "output_type": "stream",
-                                "text": NC._log(rnd, max(1, per_cell // 2), 782)})
+                                "text": NC._log(rnd, max(1, logs // len(code) // epoch), 782, 40)})
     big = work / "outputs_200mb.ipynb"
     big.write_bytes(NC.dumps(doc))
     for c in code:

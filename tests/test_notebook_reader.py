@@ -291,3 +291,44 @@ def test_huge_valid_outputs_are_read(tmp_path):
     p.write_bytes(big)
     r = cli(str(p))
     assert r.returncode == 1 and "cell 2:2:5: MK101" in r.stdout.decode(), (r.stdout, r.stderr)
+
+
+def test_small_notebook_under_a_memory_limit(tmp_path):
+    """A notebook under 1 MiB was read with read(4 GiB), which allocates the whole size first: under an
+    address-space limit (a CI container, the fuzzer's workers) every notebook was a MemoryError."""
+    import resource
+
+    p = tmp_path / "small.ipynb"
+    p.write_bytes(GOOD)
+    limit = 2 << 30
+
+    def cap():
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    env = dict(os.environ, PYTHONPATH=str(ROOT), NO_COLOR="1")
+    r = subprocess.run([sys.executable, "-m", "masklint", str(p)], capture_output=True, timeout=120, env=env,
+                       preexec_fn=cap)
+    assert r.returncode == 1 and b"cell 2:2:5: MK101" in r.stdout, (r.stdout, r.stderr[-2000:])
+
+
+def test_bulk_walk_of_short_strings_agrees_with_json_loads():
+    """Outputs of thousands of short strings (the scanner splits such runs in bulk) full of brackets,
+    braces, escaped quotes and backslashes, between code cells: the same cells as json.loads reads,
+    and a truncation or a stray bracket inside them is an error."""
+    import random
+
+    rnd = random.Random(3)
+    bits = ['[', ']', '{', '}', '"', '\\', '\\"', 'a"]', '{"x": [', 'é', '\x1b[1m', '\r', ' ', ',', ':']
+    text = ["".join(rnd.choice(bits) for _ in range(rnd.randrange(0, 12))) + "\n" for _ in range(20000)]
+    outs = [{"output_type": "stream", "name": "stdout", "text": text},
+            {"output_type": "display_data", "data": {"image/png": "iVBOR" * 50000, "text/plain": text[:500]},
+             "metadata": {}}]
+    for layout in (dict(indent=1, sort_keys=True, ensure_ascii=False), dict(indent=None), dict(indent=2)):
+        raw = json.dumps(notebook([code_cell(CODE, outputs=outs), md_cell(text[:3000]),
+                                   code_cell(MODEL, outputs=outs)]), **layout).encode()
+        nb = read_notebook_bytes(raw)
+        assert [c.source for c in nb.cells] == ["".join(CODE), "".join(MODEL)]
+        cut = raw.index(b'"text/plain"') + 20000
+        for bad in (raw[:cut], raw[:cut] + b"]" + raw[cut:] if raw[cut:cut + 1] == b"," else raw[:cut] + b"}"):
+            with pytest.raises(LintError):
+                read_notebook_bytes(bad)

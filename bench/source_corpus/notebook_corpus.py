@@ -79,11 +79,19 @@ def _png(rnd: random.Random, size: int) -> str:
     return base64.b64encode(raw).decode("ascii")
 
 
-def _log(rnd: random.Random, epochs: int, steps: int) -> list[str]:
+def _log(rnd: random.Random, epochs: int, steps: int, progress: int = 0) -> list[str]:
+    """A Keras ``fit`` log as Jupyter stores it; ``progress``: the progress-bar updates per epoch (each a
+    line ending in ``\\r``, which nbformat's line split keeps as a list string of its own)."""
     out = []
     for e in range(1, epochs + 1):
         loss = 0.7 / e + rnd.random() * 0.05
         out.append(f"Epoch {e}/{epochs}\n")
+        for k in range(1, progress + 1):
+            step = k * steps // (progress + 1)
+            done = 20 * step // steps
+            out.append(f"\x1b[1m{step:>4}/{steps}\x1b[0m \x1b[32m{'━' * done}\x1b[0m\x1b[37m{'━' * (20 - done)}"
+                       f"\x1b[0m \x1b[1m2s\x1b[0m 9ms/step - accuracy: {0.5 + 0.4 * k / progress:.4f} - "
+                       f"loss: {loss + 0.3 * (1 - k / progress):.4f}\r")
         out.append(f"\x1b[1m{steps}/{steps}\x1b[0m \x1b[32m━━━━━━━━━━━━━━━━━━━━\x1b[0m\x1b[37m\x1b[0m "
                    f"\x1b[1m3s\x1b[0m 9ms/step - accuracy: {1 - loss:.4f} - loss: {loss:.4f} - "
                    f"val_accuracy: {1 - loss * 1.1:.4f} - val_loss: {loss * 1.1:.4f}\n")
