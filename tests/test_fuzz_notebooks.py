@@ -96,6 +96,9 @@ REGRESSIONS = {
     # the scanner read the first cell before checking that the file goes on after '"cells": ['
     "truncated-after-cells-bracket": b'{"cells": [',
     "truncated-after-cells-colon": b'{"cells":',
+    # a second "cells" key replaces the first (json.loads keeps the last), its cells not appended
+    "duplicate-cells-key": (b'{"cells": [{"cell_type": "code", "source": "a = 1"}], "nbformat": 4, '
+                            b'"cells": [{"cell_type": "code", "source": "b = 2"}]}'),
 }
 
 

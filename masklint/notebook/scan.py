@@ -328,7 +328,11 @@ def scan(buf) -> Notebook:
 
     def read_cells(cs: int) -> int:
         """The cells, read where they are (outputs are walked once); a bad cell is reported after the
-        notebook's version is known (an nbformat 3 file is named as such)."""
+        notebook's version is known (an nbformat 3 file is named as such). A second ``cells`` key
+        replaces the first, as in :func:`json.loads`."""
+        cells.clear()
+        problem.clear()
+        seen[:] = [0, 0]
         if cs >= n:
             _fail("the file ends inside a value (a truncated file?)")
         if buf[cs] != 0x5B:
