@@ -274,8 +274,8 @@ def report(d: dict) -> str:
               "## 2. A notebook with 200 MB of outputs" if not d["quick"] else "## 2. A notebook with large outputs", "",
               f"The same notebook ({o['code_cells']} code cells, {o['code_bytes'] / 1e3:.0f} KB of code) with "
               f"{o['with_outputs_bytes'] / 1e6:.0f} MB of outputs ({o['images']} base64 PNGs, "
-              f"{o['image_bytes_base64'] / 1e6:.0f} MB, and Keras training logs as Jupyter stores them, one list "
-              f"string per line) and without outputs ({o['without_outputs_bytes'] / 1e3:.0f} KB): "
+              f"{o['image_bytes_base64'] / 1e6:.0f} MB, and Keras training logs as Jupyter stores them: 40 "
+              f"progress-bar updates per epoch, each a list string of its own) and without outputs ({o['without_outputs_bytes'] / 1e3:.0f} KB): "
               f"`python -m masklint NB --exit-zero`, median of {d['nb_runs']} runs each, interleaved.", "",
               "| notebook | file | time (median) | CPU | runs |", "|---|---:|---:|---:|---|",
               f"| with outputs | {o['with_outputs_bytes'] / 1e6:.0f} MB | {o['with_outputs']['median_s']:.3f} s | "
