@@ -798,6 +798,12 @@ NB_VALUES = [None, 0, 1, -1, 4, 3, 5, "4", "code", "markdown", "raw", "", [], {}
 NB_KEYS = ("cell_type", "source", "outputs", "metadata", "execution_count", "id", "attachments")
 
 
+def _nb_value(rnd: random.Random, extra=()):
+    """A copy of one of NB_VALUES (never the shared object: a later mutation would grow it in place, and
+    every later input would depend on the ones before it)."""
+    return _copy(rnd.choice(NB_VALUES + list(extra)))
+
+
 def _nb_cells(doc):
     cells = doc.get("cells") if isinstance(doc, dict) else None
     return cells if isinstance(cells, list) else []
@@ -834,7 +840,7 @@ def _nb_outputs(rnd: random.Random):
                  "traceback": ["\x1b[0;31m---------\x1b[0m", "Traceback \"x\" {", "]]]"]}]
     if k == 4:
         return [{"output_type": "stream", "name": "stderr", "text": "\\" * rnd.randrange(1, 7) + '"' + "]" * 3}]
-    return [{"output_type": rnd.choice(NB_VALUES), "data": rnd.choice(NB_VALUES)}]
+    return [{"output_type": _nb_value(rnd), "data": _nb_value(rnd)}]
 
 
 def mutate_notebook_doc(doc: dict, rnd: random.Random, n: int) -> dict:
@@ -877,9 +883,9 @@ def mutate_notebook_doc(doc: dict, rnd: random.Random, n: int) -> dict:
                 if rnd.random() < 0.4:
                     c.pop(key, None)
                 else:
-                    c[key] = rnd.choice(NB_VALUES)
+                    c[key] = _nb_value(rnd)
             else:
-                cells[cells.index(c)] = rnd.choice(NB_VALUES)
+                cells[cells.index(c)] = _nb_value(rnd)
         elif r == 6 and cells:  # cell type
             c = rnd.choice(cells)
             if isinstance(c, dict):
@@ -894,7 +900,7 @@ def mutate_notebook_doc(doc: dict, rnd: random.Random, n: int) -> dict:
             elif k == 2:
                 rnd.shuffle(cells)
             else:
-                cells[i] = rnd.choice(NB_VALUES + [{"cell_type": "code", "source": rnd.choice(NB_TEXTS)}])
+                cells[i] = _nb_value(rnd, [{"cell_type": "code", "source": rnd.choice(NB_TEXTS)}])
         elif r == 8:  # the kernel's language
             meta = d.setdefault("metadata", {}) if isinstance(d.get("metadata"), dict) else d
             ks = meta.setdefault("kernelspec", {})
@@ -903,17 +909,17 @@ def mutate_notebook_doc(doc: dict, rnd: random.Random, n: int) -> dict:
             if rnd.random() < 0.3:
                 meta["language_info"] = rnd.choice([{"name": "R"}, {"name": None}, "python", {}])
             if rnd.random() < 0.1:
-                d["metadata"] = rnd.choice(NB_VALUES)
+                d["metadata"] = _nb_value(rnd)
         elif r == 9:  # nbformat versions and the top level
             k = rnd.randrange(5)
             if k == 0:
-                d["nbformat"] = rnd.choice(NB_VALUES)
+                d["nbformat"] = _nb_value(rnd)
             elif k == 1:
                 d["worksheets"] = [{"cells": d.pop("cells", [])}]
             elif k == 2:
                 d.pop(rnd.choice(["cells", "metadata", "nbformat", "nbformat_minor"]), None)
             elif k == 3:
-                d["cells"] = rnd.choice(NB_VALUES)
+                d["cells"] = _nb_value(rnd)
             else:
                 d = rnd.choice([[d], d.get("cells", []), "notebook", None])
                 return d
