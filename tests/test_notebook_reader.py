@@ -332,3 +332,21 @@ def test_bulk_walk_of_short_strings_agrees_with_json_loads():
         for bad in (raw[:cut], raw[:cut] + b"]" + raw[cut:] if raw[cut:cut + 1] == b"," else raw[:cut] + b"}"):
             with pytest.raises(LintError):
                 read_notebook_bytes(bad)
+
+
+def test_file_line_skips_long_strings_and_counts_right():
+    """file_line counts newlines from the nearest offset already asked, skipping the strings of 64 KiB
+    or more the scan passed (a JSON string holds no raw newline): every offset, in any order, inside
+    and outside those strings, gives the line json's text has there."""
+    import random
+
+    img = {"output_type": "display_data", "metadata": {}, "data": {"image/png": "iVBOR" * 30000}}
+    log = {"output_type": "stream", "name": "stdout", "text": ["line %d\n" % k for k in range(3000)]}
+    raw = dumps(notebook([code_cell(CODE, outputs=[img, log, img]), code_cell(MODEL, outputs=[img])]))
+    nb = read_notebook_bytes(raw)
+    assert len(nb.long_strings) == 3
+    rnd = random.Random(5)
+    offsets = [rnd.randrange(len(raw) + 1) for _ in range(200)] + [0, len(raw)]
+    offsets += [s + d for s, e in nb.long_strings for d in (-1, 0, 1, e - s - 1, e - s, e - s + 1)]
+    for off in offsets:
+        assert nb.file_line(off) == raw.count(b"\n", 0, off) + 1, off

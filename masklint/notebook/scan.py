@@ -49,10 +49,12 @@ class Notebook:
     """What masklint reads of a notebook: its code cells (in order), whether its kernel is Python, and
     the file's bytes (to name file lines and to write fixes back)."""
 
-    __slots__ = ("buf", "cells", "python", "language", "_nl")
+    __slots__ = ("buf", "cells", "python", "language", "long_strings", "_nl")
 
-    def __init__(self, buf, cells, language):
+    def __init__(self, buf, cells, language, long_strings=()):
         self.buf = buf
+        #: (start, end) of the strings of 64 KiB or more the scan passed, in file order
+        self.long_strings = list(long_strings)
         self.cells = cells
         self.language = language
         self.python = language is None or "python" in language.lower()
@@ -60,7 +62,8 @@ class Notebook:
 
     def file_line(self, offset: int) -> int:
         """The 1-based line of the file at byte ``offset``: newlines counted in C from the nearest offset
-        already asked (a notebook of 200 MB of outputs has millions of lines; no list of them is kept)."""
+        already asked, skipping the long strings the scan passed (base64 images: a JSON string holds no
+        raw newline), so a notebook of 200 MB of outputs costs a count over its other bytes, once."""
         import bisect
 
         if self._nl is None:
@@ -68,13 +71,27 @@ class Notebook:
         marks = self._nl
         k = bisect.bisect_right(marks, (offset, float("inf"))) - 1
         at, line = marks[k]
-        buf, step = self.buf, 1 << 24
-        while at < offset:  # mmap has no count(): 16 MB slices at a time
-            end = min(offset, at + step)
-            line += buf[at:end].count(b"\n")
-            at = end
+        line += self._newlines(at, offset)
         marks.insert(k + 1, (offset, line))
         return line
+
+    def _newlines(self, a: int, b: int) -> int:
+        import bisect
+
+        spans, n, buf = self.long_strings, 0, self.buf
+        i = bisect.bisect_right(spans, (a, a))
+        if i and spans[i - 1][1] > a:  # ``a`` is inside a long string
+            i -= 1
+        while a < b:
+            s, e = spans[i] if i < len(spans) else (b, b)
+            stop = min(s, b)
+            while a < stop:  # mmap has no count(): 16 MB slices at a time
+                end = min(stop, a + (1 << 24))
+                n += buf[a:end].count(b"\n")
+                a = end
+            a = max(a, min(e, b))
+            i += 1
+        return n
 
 
 def _fail(what: str):
@@ -101,7 +118,10 @@ def _string_end(buf, i: int) -> int:
         j = k + 1
 
 
-def _skip(buf, i: int) -> int:
+_LONG = 1 << 16  # a string this long is recorded (Notebook.long_strings)
+
+
+def _skip(buf, i: int, longs: list | None = None) -> int:
     """The index after the JSON value that starts at ``i`` (not decoded; strings and nesting checked,
     scalars only delimited). Outputs are skipped here, so this loop is the scanner's hot path: one regex
     search per token and one ``find`` per string (a base64 image is one ``memchr``)."""
@@ -141,6 +161,8 @@ def _skip(buf, i: int) -> int:
                 if q < 0:
                     _fail(f"a string at byte {k} is not terminated (a truncated file?)")
                 short = short + 1 if q - k < 512 else 0
+                if q - k >= _LONG and longs is not None:
+                    longs.append((k, q + 1))
                 j = q + 1
                 continue
             if ch == 0x5B or ch == 0x7B:
@@ -220,7 +242,7 @@ def _load(buf, start: int, end: int):
         _fail(f"invalid JSON at byte {start}")
 
 
-def _members(buf, i: int, parse=None):
+def _members(buf, i: int, parse=None, longs: list | None = None):
     """[(key, value start, value end)] of the object at ``buf[i] == '{'``, and the index after it.
     ``parse``: {key: fn(value start) -> value end} for the values read while walking (each byte of the
     file is walked once: the notebook's ``cells`` are read as they are passed, not skipped first)."""
@@ -237,7 +259,7 @@ def _members(buf, i: int, parse=None):
         if i >= len(buf) or buf[i] != 0x3A:
             _fail(f"expected ':' at byte {i}")
         vs = _ws(buf, i + 1)
-        ve = parse[key](vs) if parse is not None and key in parse else _skip(buf, vs)
+        ve = parse[key](vs) if parse is not None and key in parse else _skip(buf, vs, longs)
         out.append((key, vs, ve))
         i = _ws(buf, ve)
         if i < len(buf) and buf[i] == 0x2C:
@@ -301,6 +323,7 @@ def scan(buf) -> Notebook:
     cells: list[Cell] = []
     seen = [0, 0]  # cells walked, bytes of code
     problem: list[NotebookError] = []
+    longs: list[tuple[int, int]] = []
 
     def cell(s: int) -> int:
         seen[0] += 1
@@ -311,7 +334,7 @@ def scan(buf) -> Notebook:
             _fail("the file ends inside the cells (a truncated file?)")
         if buf[s] != 0x7B:
             _fail(f"cell {number} is not an object")
-        members, end = _members(buf, s)
+        members, end = _members(buf, s, None, longs)
         got = {k: (a, b) for k, a, b in members}
         if "cell_type" not in got:
             _fail(f'cell {number} has no "cell_type"')
@@ -332,6 +355,7 @@ def scan(buf) -> Notebook:
         replaces the first, as in :func:`json.loads`."""
         cells.clear()
         problem.clear()
+        longs.clear()
         seen[:] = [0, 0]
         if cs >= n:
             _fail("the file ends inside a value (a truncated file?)")
@@ -359,7 +383,7 @@ def scan(buf) -> Notebook:
     if problem:
         raise problem[-1]
     meta = _load(buf, *fields["metadata"]) if "metadata" in fields else None
-    return Notebook(buf, cells, _language(meta))
+    return Notebook(buf, cells, _language(meta), longs)
 
 
 def _cell(buf, index: int, s: int, e: int) -> Cell:
