@@ -18,6 +18,7 @@ time whole processes and would disturb each other):
 * ``probe``   ``bench_probe.py``   -- ``masklint probe`` vs ``load_model`` + one ``predict`` (if present)
 * ``scale``   ``bench_scale.py``   -- time against 10..10,000 layers and files, with ``scale.png``
 * ``h5``      ``bench_h5.py``      -- what reading ``.h5`` configs under a deadline costs (fork, reader process)
+* ``notebooks`` ``bench_notebooks.py`` -- ``.ipynb`` directories against code size; 200 MB of outputs vs none
 
 A tree with uncommitted changes is refused (``--allow-dirty`` for a trial run whose figures are not to
 be quoted): every result file records the commit it measured.
@@ -49,6 +50,7 @@ PARTS = {
     "probe": "bench_probe.py",
     "scale": "bench_scale.py",
     "h5": "bench_h5.py",
+    "notebooks": "bench_notebooks.py",
 }
 
 
@@ -201,7 +203,27 @@ def rows_h5(quick: bool):
              f"{f['cli_walk_s']:.2f} / {f['threaded_api_walk_s']:.2f} s", "", "", src)], data
 
 
-ROWS = {"static": rows_static, "source": rows_source, "keras_hub": rows_keras_hub, "probe": rows_probe, "scale": rows_scale, "h5": rows_h5}
+def rows_notebooks(quick: bool):
+    data, src = _load(*(["tmp/notebooks_quick.json", "notebooks.json"] if quick else ["notebooks.json"]))
+    if data is None:
+        return [], None
+    lin, o = data["linearity"], data["outputs"]
+    sets = data["sets"]
+    small, large = sets[0], [r for r in sets if r["scale"] == 1][-1]
+    return [("notebooks", f"`masklint DIR --jobs 1`, {small['notebooks']:,} / {large['notebooks']:,} notebooks "
+                          f"({small['code_bytes'] / 1e6:.2f} / {large['code_bytes'] / 1e6:.2f} MB of code)",
+             f"{_ms(small['median_s'])} / {_ms(large['median_s'])} ({large['s_per_mb_code']:.2f} s per MB of code)",
+             "", "", src),
+            ("notebooks", "time per MB of code, largest / smallest set (more notebooks; more code per notebook)",
+             f"{_x(lin['per_mb_ratio_notebooks'])} / {_x(lin['per_mb_ratio_code_per_notebook'])}",
+             f"≤ {lin['target_max']}x (linear)", _status(lin["met"]), src),
+            ("notebooks", f"`masklint NB`: {o['with_outputs_bytes'] / 1e6:.0f} MB of outputs / the same notebook without",
+             f"{_x(o['ratio'])} ({_ms(o['with_outputs']['median_s'])} vs {_ms(o['without_outputs']['median_s'])})",
+             f"≤ {o['target_max']:.0f}x", _status(o["met"]), src)], data
+
+
+ROWS = {"static": rows_static, "source": rows_source, "keras_hub": rows_keras_hub, "probe": rows_probe, "scale": rows_scale, "h5": rows_h5,
+        "notebooks": rows_notebooks}
 
 
 def summary(parts, quick: bool, runs_log: list[dict], revision: str | None = None) -> tuple[str, list]:

@@ -16,6 +16,11 @@ Families:
 * ``h5``         byte mutations of real HDF5 models, and HDF5 files whose ``model_config`` attribute
                  has the wrong type, size or encoding
 * ``bytes``      arbitrary bytes, with and without a model file's magic number
+* ``notebook``   Jupyter notebooks made of the generated scripts (``bench/source_corpus/notebook_corpus.py``):
+                 ``source`` lists and strings swapped, magic/shell/help lines injected, odd characters,
+                 missing keys, wrong types, other kernels and nbformat versions, hostile outputs (deep,
+                 runs of short strings full of brackets and escapes), other JSON layouts, BOM/CRLF/UTF-16,
+                 then sometimes JSON-text mutations, byte flips or a truncation
 * ``py``         mutated Keras model scripts (lines deleted/duplicated/swapped, names and literals
                  replaced, truncation, bad encodings), and generated pathological source (deep
                  nesting, long chains, recursive helpers, 50,000 lines)
@@ -773,3 +778,191 @@ def pathological_source(rnd: random.Random) -> bytes:
         body = "\n".join(f"m{k} = keras.Sequential([layers.Embedding(10, 4), layers.Masking(0.0), "
                          f"layers.LSTM(4)])" for k in range(min(n, 2000)))
     return (head + body + "\n").encode()
+
+
+# --------------------------------------------------------------------------------------------------
+# Jupyter notebooks
+# --------------------------------------------------------------------------------------------------
+
+NB_MAGIC_LINES = ["%matplotlib inline", "!pip install -q keras", "%%time", "%%bash", "%%capture", "model.fit?",
+                  "?len", "model.summary??", "%load_ext autoreload", "%autoreload 2", "files = !ls data/",
+                  "x = %env HOME", "  !nvidia-smi", "pip install keras-nlp", "%timeit model(x)",
+                  "%run helpers.py", "%%writefile out.py", "!ls \\", "%config InlineBackend.figure_format='retina'",
+                  "%%R", "%pylab", "get_ipython().system('ls')", "%%javascript", "!", "%", "?"]
+NB_TEXTS = ["", "\n", "\r\n", "\r", "x = 1\r\ny = 2", "\t", "\x0c", "\x00", "\ufeff", "\u2028", "\x1c", "\x85",
+            "\ud800", "'''", '"""', "\\", "# noqa: MK101", "# masklint: skip-file", "def f(:\n",
+            "model = keras.Sequential([layers.Embedding(10, 4), layers.LSTM(4)])", "é" * 3, "\U0001f600",
+            '"cells": [', "]}", "\\\"", "\\\\"]
+NB_VALUES = [None, 0, 1, -1, 4, 3, 5, "4", "code", "markdown", "raw", "", [], {}, [1, 2], ["x = 1\n", 2],
+             {"source": "x"}, True, 1e309, float("nan"), "x" * 1000]
+NB_KEYS = ("cell_type", "source", "outputs", "metadata", "execution_count", "id", "attachments")
+
+
+def _nb_value(rnd: random.Random, extra=()):
+    """A copy of one of NB_VALUES (never the shared object: a later mutation would grow it in place, and
+    every later input would depend on the ones before it)."""
+    return _copy(rnd.choice(NB_VALUES + list(extra)))
+
+
+def _nb_cells(doc):
+    cells = doc.get("cells") if isinstance(doc, dict) else None
+    return cells if isinstance(cells, list) else []
+
+
+def _nb_code(doc):
+    return [c for c in _nb_cells(doc) if isinstance(c, dict) and c.get("cell_type") == "code"]
+
+
+def _nb_source_lines(cell) -> list[str]:
+    src = cell.get("source")
+    if isinstance(src, list):
+        return [x if isinstance(x, str) else str(x) for x in src]
+    return str(src).splitlines(keepends=True) if isinstance(src, str) else []
+
+
+def _nb_outputs(rnd: random.Random):
+    """Outputs that stress the scanner: deep nesting, runs of short strings full of brackets, quotes and
+    escapes (the bulk path), one long string, odd output types."""
+    k = rnd.randrange(6)
+    if k == 0:
+        return [{"output_type": "stream", "name": "stdout",
+                 "text": [rnd.choice(['[', ']', '{', '}', '"', '\\', '\\"', 'a"]', '{"x": [', 'é', '\x1b[1m', '\r',
+                                      '\n', 'Epoch 1/3 [====>....] - loss: 0.5\n', ' ']) * rnd.randrange(1, 4)
+                          for _ in range(rnd.choice([10, 40, 200, 2000]))]}]
+    if k == 1:
+        return [{"output_type": "display_data", "metadata": {},
+                 "data": {"image/png": "iVBORw0KGgo" * rnd.choice([1, 100, 10000]), "text/plain": ["<Figure>"]}}]
+    if k == 2:
+        return [{"output_type": "execute_result", "data": {"text/plain": deep_list(rnd.choice([10, 100, 511, 600]))},
+                 "metadata": {}, "execution_count": 1}]
+    if k == 3:
+        return [{"output_type": "error", "ename": "ValueError", "evalue": "bad [shape]",
+                 "traceback": ["\x1b[0;31m---------\x1b[0m", "Traceback \"x\" {", "]]]"]}]
+    if k == 4:
+        return [{"output_type": "stream", "name": "stderr", "text": "\\" * rnd.randrange(1, 7) + '"' + "]" * 3}]
+    return [{"output_type": _nb_value(rnd), "data": _nb_value(rnd)}]
+
+
+def mutate_notebook_doc(doc: dict, rnd: random.Random, n: int) -> dict:
+    """Structural mutations of a notebook: ``source`` as a list or a string (swapped), magic and shell
+    lines injected, odd characters in code, keys deleted, values of the wrong type, cell types changed,
+    cells duplicated/deleted/reordered, another kernel language, other nbformat versions, hostile outputs."""
+    d = _copy(doc)
+    for _ in range(n):
+        cells = _nb_cells(d)
+        code = _nb_code(d)
+        r = rnd.randrange(12)
+        if r <= 1 and code:  # source list <-> string
+            c = rnd.choice(code)
+            src = c.get("source")
+            if isinstance(src, list):
+                c["source"] = "".join(x for x in src if isinstance(x, str))
+            elif isinstance(src, str):
+                c["source"] = src.splitlines(keepends=True) if rnd.random() < 0.8 else list(src)
+        elif r <= 3 and code:  # a magic / shell / help line
+            c = rnd.choice(code)
+            lines = _nb_source_lines(c)
+            at = rnd.randrange(len(lines) + 1)
+            ind = rnd.choice(["", "", "    ", "\t"])
+            line = ind + rnd.choice(NB_MAGIC_LINES) + ("\n" if rnd.random() < 0.9 else "")
+            if at and not lines[at - 1].endswith("\n"):
+                lines[at - 1] += "\n"
+            lines.insert(at, line)
+            c["source"] = lines if isinstance(c.get("source"), list) else "".join(lines)
+        elif r == 4 and code:  # odd text in code
+            c = rnd.choice(code)
+            lines = _nb_source_lines(c) or [""]
+            i = rnd.randrange(len(lines))
+            j = rnd.randrange(len(lines[i]) + 1)
+            lines[i] = lines[i][:j] + rnd.choice(NB_TEXTS) + lines[i][j:]
+            c["source"] = lines if isinstance(c.get("source"), list) else "".join(lines)
+        elif r == 5 and cells:  # a key deleted or given a value of the wrong type
+            c = rnd.choice(cells)
+            if isinstance(c, dict):
+                key = rnd.choice(NB_KEYS)
+                if rnd.random() < 0.4:
+                    c.pop(key, None)
+                else:
+                    c[key] = _nb_value(rnd)
+            else:
+                cells[cells.index(c)] = _nb_value(rnd)
+        elif r == 6 and cells:  # cell type
+            c = rnd.choice(cells)
+            if isinstance(c, dict):
+                c["cell_type"] = rnd.choice(["code", "code", "markdown", "raw", "Code", None, 1])
+        elif r == 7 and cells:  # duplicate, delete, reorder, replace a cell
+            i = rnd.randrange(len(cells))
+            k = rnd.randrange(4)
+            if k == 0:
+                cells.insert(rnd.randrange(len(cells) + 1), _copy(cells[i]))
+            elif k == 1:
+                del cells[i]
+            elif k == 2:
+                rnd.shuffle(cells)
+            else:
+                cells[i] = _nb_value(rnd, [{"cell_type": "code", "source": rnd.choice(NB_TEXTS)}])
+        elif r == 8:  # the kernel's language
+            meta = d.setdefault("metadata", {}) if isinstance(d.get("metadata"), dict) else d
+            ks = meta.setdefault("kernelspec", {})
+            if isinstance(ks, dict):
+                ks["language"] = rnd.choice(["R", "julia", "python", "Python 3", "", None, 3, ["python"]])
+            if rnd.random() < 0.3:
+                meta["language_info"] = rnd.choice([{"name": "R"}, {"name": None}, "python", {}])
+            if rnd.random() < 0.1:
+                d["metadata"] = _nb_value(rnd)
+        elif r == 9:  # nbformat versions and the top level
+            k = rnd.randrange(5)
+            if k == 0:
+                d["nbformat"] = _nb_value(rnd)
+            elif k == 1:
+                d["worksheets"] = [{"cells": d.pop("cells", [])}]
+            elif k == 2:
+                d.pop(rnd.choice(["cells", "metadata", "nbformat", "nbformat_minor"]), None)
+            elif k == 3:
+                d["cells"] = _nb_value(rnd)
+            else:
+                d = rnd.choice([[d], d.get("cells", []), "notebook", None])
+                return d
+        elif code:  # outputs
+            c = rnd.choice(code)
+            c["outputs"] = _nb_outputs(rnd)
+    return d
+
+
+def notebook_bytes(doc, rnd: random.Random) -> bytes:
+    """A notebook dict as its file: nbformat's layout or another (compact, indent 2, tabs, ASCII-escaped,
+    unsorted), sometimes with a BOM, CRLF line ends or in UTF-16."""
+    style = rnd.randrange(6)
+    kw = [dict(indent=1, sort_keys=True, ensure_ascii=False), dict(indent=2, ensure_ascii=True),
+          dict(separators=(",", ":")), dict(indent="\t", sort_keys=True), dict(indent=1, ensure_ascii=False),
+          dict(indent=None)][style]
+    try:
+        text = json.dumps(doc, **kw)
+    except (RecursionError, ValueError):
+        text = _dumps_iter(doc)
+    if rnd.random() < 0.8:
+        text += "\n"
+    data = text.encode("utf-8", "surrogatepass")
+    r = rnd.random()
+    if r < 0.04:
+        data = b"\xef\xbb\xbf" + data
+    elif r < 0.08:
+        data = data.replace(b"\n", b"\r\n")
+    elif r < 0.1:
+        data = text.encode("utf-16", "surrogatepass")
+    return data
+
+
+def mutate_notebook(doc: dict, rnd: random.Random, n: int) -> bytes:
+    """One fuzzed notebook file from a real-looking notebook dict: structural mutations (above), then,
+    for some, JSON-text mutations (tokens, deep brackets), byte flips or a truncation."""
+    d = mutate_notebook_doc(doc, rnd, n) if rnd.random() < 0.85 else doc
+    data = notebook_bytes(d, rnd)
+    r = rnd.random()
+    if r < 0.12:
+        data = mutate_json_text(data, rnd, rnd.choice([1, 2, 4])) if len(data) < 200000 else mutate_bytes(data, rnd, 2)
+    elif r < 0.24:
+        data = mutate_bytes(data, rnd, rnd.choice([1, 1, 2, 4, 16]))
+    elif r < 0.3:
+        data = data[:rnd.randrange(len(data) + 1)]
+    return data

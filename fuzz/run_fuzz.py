@@ -52,7 +52,8 @@ sys.path.insert(0, str(HERE))
 import mutators as M  # noqa: E402
 
 # family -> weight (per cent of the inputs)
-FAMILIES = {"config": 31, "json_text": 10, "zip": 10, "h5": 8, "bytes": 5, "py": 30, "py_patho": 3, "lambda": 3}
+FAMILIES = {"config": 31, "json_text": 10, "zip": 10, "h5": 8, "bytes": 5, "py": 30, "py_patho": 3, "lambda": 3,
+            "notebook": 6}
 
 
 # --------------------------------------------------------------------------------------------------
@@ -141,9 +142,16 @@ class Seeds:
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 
+        sys.path.insert(0, str(ROOT / "bench" / "source_corpus"))
+        import notebook_corpus
+
+        # notebooks cut from the generated scripts (the last 60 of them), with markdown, magics and outputs
+        generated = self.sources[-60:] or self.sources or ["import keras\n"]
+        self.notebooks: list[dict] = notebook_corpus.fuzz_seeds(generated, 60, 20261205)
+
     def describe(self) -> str:
         return (f"{len(self.configs)} model configs ({len(self.zips)} .keras, {len(self.h5s)} .h5), "
-                f"{len(self.sources)} scripts")
+                f"{len(self.sources)} scripts, {len(self.notebooks)} notebooks")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -247,6 +255,9 @@ def generate(seeds: Seeds, seed: int, i: int, families=None) -> tuple[str, str, 
         ext = ".py" if rnd.random() < 0.95 else ".pyi"
     elif fam == "lambda":
         ext, data = lambda_input(seeds, rnd)
+    elif fam == "notebook":
+        ext = ".ipynb"
+        data = M.mutate_notebook(rnd.choice(seeds.notebooks), rnd, rnd.choice([1, 1, 2, 3, 6]))
     else:
         ext, data = ".py", M.pathological_source(rnd)
     return fam, ext, data

@@ -16,6 +16,7 @@ import re
 from .magics import BLANK_PY, BLANK_REST, PYTHON, PYTHON_CELL_MAGICS, cell_magic, parses, rewrite
 from .scan import Notebook
 
+_LINE_END = re.compile(r"\r(?!\n)|\n")
 _TOKEN = re.compile(r"'''|\"\"\"|[#'\"()\[\]{}]")
 
 
@@ -36,8 +37,9 @@ class Joined:
 
 
 def cell_lines(source: str) -> list[str]:
-    """A cell's lines, without their line ends (split on ``\\n`` only, as Python counts lines)."""
-    lines = source.split("\n")
+    """A cell's lines, without their line ends, split where Python counts lines: at ``\\n`` and at a lone
+    ``\\r`` (the ``\\r`` of ``\\r\\n`` stays on its line)."""
+    lines = _LINE_END.split(source) if "\r" in source else source.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
     return lines

@@ -28,7 +28,7 @@ def read_notebook(path: str) -> Notebook:
 
                 buf = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
             else:
-                buf = fh.read(MAX_NOTEBOOK_BYTES + 1)
+                buf = fh.read()  # under 1 MiB (read(4 GiB) would allocate its whole size first)
     except OSError as exc:
         raise LintError(f"cannot read file ({exc.strerror or exc})") from None
     return read_notebook_bytes(buf)
