@@ -76,10 +76,7 @@ def locate(f, joined: Joined, nb: Notebook) -> None:
     """Move finding ``f`` (from the joined module) to its cell, in place."""
     w = joined.locate(f.line)
     if w is not None:
-        f.cell, f.line = w
-        fl = file_line(nb, *w)
-        if fl is not None:
-            f.extra["file_line"] = fl
+        f.cell, f.line = w  # its place in the .ipynb file: fileloc.add_file_positions
     f.message = refs(f.message, joined)
     f.fix = refs(f.fix, joined)
     flow = f.extra.get("flow")

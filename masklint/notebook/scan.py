@@ -167,21 +167,27 @@ def _skip(buf, i: int, longs: list | None = None) -> int:
                     longs.append((k, q + 1))
                 j = q + 1
                 continue
-            if ch == 0x5B or ch == 0x7B:
-                stack.append(ch)
-                if len(stack) > MAX_DEPTH:
-                    _fail(f"nested more than {MAX_DEPTH} levels deep")
-            else:
-                if stack.pop() != (0x5B if ch == 0x5D else 0x7B):
-                    _fail(f"mismatched bracket at byte {k}")
-                if not stack:
-                    return k + 1
+            if _bracket(stack, ch, k):
+                return k + 1
             j = k + 1
     m = _SCALAR_END.search(buf, i)
     end = m.start() if m is not None else len(buf)
     if end == i:
         _fail(f"unexpected {chr(c)!r} at byte {i}")
     return end
+
+
+def _bracket(stack: list, ch: int, at: int) -> bool:
+    """Open or close the bracket ``ch`` (at byte ``at``) on ``stack``; True when that closes the
+    outermost container."""
+    if ch == 0x5B or ch == 0x7B:
+        stack.append(ch)
+        if len(stack) > MAX_DEPTH:
+            _fail(f"nested more than {MAX_DEPTH} levels deep")
+        return False
+    if stack.pop() != (0x5B if ch == 0x5D else 0x7B):
+        _fail(f"mismatched bracket at byte {at}")
+    return not stack
 
 
 _BULK_MIN = 4096  # bytes: below this, strings are walked one by one
@@ -221,16 +227,8 @@ def _bulk(buf, k: int, stack: list) -> tuple[bool, int]:
             ocum = list(accumulate(map(len, outside), initial=0))
         q = bisect_right(ocum, x) - 1
         at = k + starts[2 * q] + 2 * q + (x - ocum[q])
-        ch = joined[x]
-        if ch == 0x5B or ch == 0x7B:
-            stack.append(ch)
-            if len(stack) > MAX_DEPTH:
-                _fail(f"nested more than {MAX_DEPTH} levels deep")
-        else:
-            if stack.pop() != (0x5B if ch == 0x5D else 0x7B):
-                _fail(f"mismatched bracket at byte {at}")
-            if not stack:
-                return True, at + 1
+        if _bracket(stack, joined[x], at):
+            return True, at + 1
     last = len(pieces) - 1
     return False, k + starts[last] + last + len(pieces[last])
 
