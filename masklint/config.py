@@ -23,6 +23,9 @@ Keys (all optional)::
     pad-value = 0.0
     weights = "perturbed"            # perturbed | trained
 
+    [tool.masklint.severity]         # per-rule severity (masklint.severity): info | warning | error | ignore
+    MK101 = "error"
+
 A file is configured by the closest ``pyproject.toml`` that has a ``[tool.masklint]`` table; the
 command line overrides it. An unknown key or a bad value is an error (exit 2) that names the key.
 The TOML parser is only imported when a ``pyproject.toml`` mentions ``tool.masklint``.
@@ -38,6 +41,7 @@ from .selection import FAIL_ON, UsageError, parse_codes
 
 _TOP_KEYS = {"select", "ignore", "extend-select", "extend-ignore", "fail-on", "exclude", "extend-exclude",
              "per-file-ignores", "known-mask-layers", "probe"}
+_TOP_KEYS.add("severity")  # masklint.severity
 _PROBE_KEYS = {"tolerance": (float, int), "seed": (int,), "lengths": (list,), "pad-value": (float, int),
                "weights": (str,)}
 
@@ -61,6 +65,7 @@ class Settings:
     per_file_ignores: list[tuple[str, str | None, list[str]]] = factory(list)  # (glob, layer glob, codes)
     known: dict = factory(dict)  # class or registered name -> knowledge.Spec
     probe: dict = factory(dict)
+    severity: dict = factory(dict)  # code -> info | warning | error | ignore (masklint.severity)
 
     # -- matching -----------------------------------------------------------------------------
     def rel(self, path: str) -> str:
@@ -211,6 +216,13 @@ def parse_table(table, file: str, root: str) -> Settings:
             s.known = _known(file, value)
         elif key == "probe":
             s.probe = _probe(file, value)
+        elif key == "severity":
+            from .severity import SeverityError, parse_table as parse_severity
+
+            try:
+                s.severity = parse_severity(value)
+            except SeverityError as exc:
+                raise _err(file, f"severity.{exc.key}" if exc.key else "severity", exc.why) from None
     return s
 
 

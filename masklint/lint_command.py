@@ -98,11 +98,15 @@ def _write_errors(errors, debug: bool) -> None:
 def run_check(paths, fmt=None, fail_on=None, select=(), ignore=(), exit_zero=False, debug=False,
               fix=False, diff=False, jobs=None, *, extend_select=(), extend_ignore=(), baseline=None,
               write_baseline=None, statistics=False, quiet=False, stdin_filename=None, output_file=None,
-              config=None, isolated=False, probe=False, probe_opts=None, progress=None) -> int:
+              config=None, isolated=False, probe=False, probe_opts=None, progress=None, severity=()) -> int:
     """Lint ``paths``, print the report, return the exit code (0, 1 or 2).
 
-    Raises :class:`~masklint.selection.UsageError` for a bad ``select``/``ignore`` value."""
+    Raises :class:`~masklint.selection.UsageError` for a bad ``select``/``ignore``/``severity`` value."""
     selection = Selection.parse(select, ignore, extend_select, extend_ignore)
+    if severity:
+        from .severity import parse_cli
+
+        selection.severity = parse_cli(severity)
     fmt = fmt or "text"
     paths = list(paths) or ["."]
     try:
@@ -137,6 +141,7 @@ def run_check(paths, fmt=None, fail_on=None, select=(), ignore=(), exit_zero=Fal
         if "-" in paths:
             label = stdin_filename or "-"
             found, err = guarded(_lint_stdin, stdin_filename, project.known(label))
+            res.collected.append(label)
             if err is None:
                 res.findings.extend(found)
                 res.files += 1
@@ -155,6 +160,7 @@ def run_check(paths, fmt=None, fail_on=None, select=(), ignore=(), exit_zero=Fal
                 bar.close()
             res.findings.extend(part.findings)
             res.errors.extend(part.errors)
+            res.collected.extend(display_path(p) for p in part.collected)
             res.files += part.files
             if probe:
                 pf, perr = _run_probe(part, project, probe_opts or {}, debug, quiet)
@@ -189,7 +195,8 @@ def run_check(paths, fmt=None, fail_on=None, select=(), ignore=(), exit_zero=Fal
             sys.stderr.write(f"masklint: error: {baseline}: {exc}\n")
             return 2
 
-    body, tail = _report(fmt, findings, res.files, errors, statistics, quiet, output_file, baselined)
+    body, tail = _report(fmt, findings, res.files, errors, statistics, quiet, output_file, baselined,
+                         paths=res.collected)
     if output_file:
         try:
             with open(output_file, "w", encoding="utf-8", newline="") as fh:
@@ -216,16 +223,18 @@ def run_check(paths, fmt=None, fail_on=None, select=(), ignore=(), exit_zero=Fal
     return 0
 
 
-def _report(fmt, findings, files, errors, statistics, quiet, output_file, baselined) -> tuple[str, str]:
+def _report(fmt, findings, files, errors, statistics, quiet, output_file, baselined,
+            paths=None) -> tuple[str, str]:
     """(the report, its summary line): the text format's summary is written after the error lines;
-    the other formats have no separate summary ('')."""
+    the other formats have no separate summary (''). ``paths``: the files the run looked at (JUnit:
+    one test case each)."""
     from .reporters import render
     from .reporters.text import format_text, summary, use_colour
 
     if statistics:
         return _statistics(fmt, findings), ""
     if fmt != "text":
-        return render(fmt, findings, files=files, errors=errors), ""
+        return render(fmt, findings, files=files, errors=errors, paths=paths), ""
     colour = not output_file and use_colour(sys.stdout)
     body = "".join(format_text(f, colour) + "\n" for f in findings)
     if quiet:  # the findings only, no summary line
@@ -240,15 +249,20 @@ def _statistics(fmt, findings) -> str:
     """Counts per rule, most frequent first (``--statistics``)."""
     import json
 
+    from .findings import SEVERITY_RANK
+
     counts: dict[str, int] = {}
+    sev: dict[str, str] = {}  # the worst severity a rule's findings have (overrides may differ per file)
     for f in findings:
         counts[f.code] = counts.get(f.code, 0) + 1
+        if f.code not in sev or SEVERITY_RANK[f.severity] > SEVERITY_RANK[sev[f.code]]:
+            sev[f.code] = f.severity
     rows = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     if fmt == "json":
-        return json.dumps([{"code": c, "name": RULES[c].name, "severity": RULES[c].severity, "count": n}
+        return json.dumps([{"code": c, "name": RULES[c].name, "severity": sev[c], "count": n}
                            for c, n in rows], indent=2) + "\n"
     width = max((len(str(n)) for _, n in rows), default=1)
-    out = [f"{n:>{width}}  {c}  [{RULES[c].severity}]  {RULES[c].name}" for c, n in rows]
+    out = [f"{n:>{width}}  {c}  [{sev[c]}]  {RULES[c].name}" for c, n in rows]
     return "".join(line + "\n" for line in out)
 
 

@@ -49,6 +49,8 @@ OPTIONS: tuple[Option, ...] = (
            multiple=True),
     Option("extend_select", ("--extend-select",), "codes", "Codes to add to the selection.", multiple=True),
     Option("extend_ignore", ("--extend-ignore",), "codes", "Codes to add to the ignored ones.", multiple=True),
+    Option("severity", ("--severity",), "str", "Override a rule's severity: CODE=LEVEL (LEVEL: info, warning, "
+           "error or ignore; comma-separated, repeatable); wins over [tool.masklint.severity].", multiple=True),
     Option("config", ("--config",), "path", "Use this pyproject.toml for every file instead of the nearest one."),
     Option("isolated", ("--isolated",), "flag", "Ignore every configuration file."),
     Option("baseline", ("--baseline",), "path", "Report only findings that are not in this baseline file."),
@@ -149,6 +151,9 @@ def fast_parse(argv: list[str]) -> dict | None:
         for o in OPTIONS:
             if o.group == "lint" and o.kind == "codes":
                 parse_codes(kw[o.dest], o.flags[0])
+        from .severity import parse_cli  # a bad --severity: click gives the usage error
+
+        parse_cli(kw["severity"])
     except UsageError:
         return None
     return kw

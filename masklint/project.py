@@ -7,7 +7,7 @@
   analysis each file's custom layers;
 * :meth:`Project.finish`: paths as users write them (``a.py``, not ``./a.py``), then ``select``,
   ``ignore``, ``extend-*`` (overridden or extended by the command line's :class:`Selection`) and
-  ``per-file-ignores``, findings sorted.
+  ``per-file-ignores``, then ``[tool.masklint.severity]`` (and ``--severity``), findings sorted.
 
 :func:`lint_paths` is both in one call (what ``masklint.lint_paths`` runs). ``fail-on`` and the probe
 settings are the CLI's business (:meth:`Project.fail_on`, :meth:`Project.settings`).
@@ -19,6 +19,7 @@ from .findings import Finding
 from .runner import RunResult
 from .runner import lint_paths as _lint_files
 from .selection import Selection, selected
+from .severity import apply as severity_apply
 
 
 def display_path(path: str) -> str:
@@ -80,6 +81,9 @@ class Project:
             pfi = s.file_ignores(f.path, f.layer)
             if pfi and any(f.code.startswith(c) for c in pfi):
                 continue
+            if s.severity or selection.severity:  # [tool.masklint.severity], --severity
+                if not severity_apply([f], s.severity, selection.severity):
+                    continue
             kept.append(f)
         return sorted(kept, key=Finding.sort_key)
 

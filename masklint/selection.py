@@ -55,6 +55,7 @@ class Selection:
     ignore: list[str] = factory(list)
     extend_select: list[str] = factory(list)
     extend_ignore: list[str] = factory(list)
+    severity: dict = factory(dict)  # --severity: code -> level (masklint.severity.parse_cli)
 
     @classmethod
     def parse(cls, select=(), ignore=(), extend_select=(), extend_ignore=()) -> "Selection":
