@@ -40,4 +40,4 @@ def fingerprint(finding: Finding, root: str | None = None) -> str:
              finding.consumer or ""]
     if not finding.layer:
         parts.append(_LINE_REF.sub("", finding.message))
-    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()  # undecodable paths

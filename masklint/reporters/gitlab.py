@@ -27,13 +27,27 @@ import json
 
 from ..findings import Finding
 from .cells import file_region, located_message
-from .common import rel_path
+from .common import fingerprint, rel_path
 
 #: masklint severity -> GitLab Code Quality severity (info, minor, major, critical, blocker)
 SEVERITY = {"info": "info", "warning": "major", "error": "critical"}
 #: the severity of a file masklint could not lint
 ERROR_SEVERITY = "blocker"
 ERROR_CHECK = "masklint/could-not-lint"
+
+
+def _text(s: str) -> str:
+    """``s`` as UTF-8 can carry it (a path undecodable on disk holds lone surrogates)."""
+    return s.encode("utf-8", "replace").decode("utf-8")
+
+
+def _key(f: Finding) -> str:
+    from ..baseline import key
+
+    try:
+        return key(f)
+    except (OSError, ValueError):  # a path the file system refuses (NUL, surrogates): no line text
+        return fingerprint(f)
 
 
 def _fingerprint(base: str, seen: dict[str, int]) -> str:
@@ -46,7 +60,7 @@ def _fingerprint(base: str, seen: dict[str, int]) -> str:
 
 def _location(path: str, line: int | None, root: str | None) -> dict:
     line = line if isinstance(line, int) and line >= 1 else 1
-    return {"path": rel_path(path, root) if path else "-", "lines": {"begin": line, "end": line}}
+    return {"path": _text(rel_path(path, root)) if path else "-", "lines": {"begin": line, "end": line}}
 
 
 def issue(f: Finding, fingerprint: str, root: str | None = None) -> dict:
@@ -56,7 +70,7 @@ def issue(f: Finding, fingerprint: str, root: str | None = None) -> dict:
     where = f" (layer {f.layer})" if f.line is None and f.layer else ""
     out = {
         "type": "issue",
-        "description": f"{f.code} {f.name}: {text}{where}",
+        "description": _text(f"{f.code} {f.name}: {text}{where}"),
         "check_name": f.code,
         "fingerprint": fingerprint,
         "severity": SEVERITY.get(f.severity, "major"),
@@ -65,21 +79,19 @@ def issue(f: Finding, fingerprint: str, root: str | None = None) -> dict:
         "location": _location(f.path, line, root),
     }
     if f.fix:
-        out["content"] = {"body": f"Fix: {f.fix}"}
+        out["content"] = {"body": _text(f"Fix: {f.fix}")}
     return out
 
 
 def issues(findings: list[Finding], errors: list[tuple[str, str]], root: str | None = None) -> list[dict]:
-    from ..baseline import key
-
     seen: dict[str, int] = {}
-    out = [issue(f, _fingerprint(key(f), seen), root) for f in findings]
+    out = [issue(f, _fingerprint(_key(f), seen), root) for f in findings]
     for path, reason in errors:
         base = hashlib.sha256("\x1f".join((ERROR_CHECK, rel_path(path, root) if path else "-",
-                                           str(reason))).encode()).hexdigest()
+                                           str(reason))).encode("utf-8", "replace")).hexdigest()
         out.append({
             "type": "issue",
-            "description": f"masklint could not lint this file: {reason}",
+            "description": _text(f"masklint could not lint this file: {reason}"),
             "check_name": ERROR_CHECK,
             "fingerprint": _fingerprint(base, seen),
             "severity": ERROR_SEVERITY,
