@@ -32,8 +32,8 @@ def lint_paths(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
     Directories are walked for ``.py``/``.pyi``, ``.keras``, ``.h5`` and ``.hdf5`` files (a ``.json``
     model config only when named). Each file gets the ``[tool.masklint]`` table of its nearest
     ``pyproject.toml``: ``select``, ``ignore``, ``extend-select``, ``extend-ignore``,
-    ``per-file-ignores``, ``exclude``/``extend-exclude`` and ``known-mask-layers`` (``fail-on`` decides
-    only the CLI's exit code). ``config`` pins one ``pyproject.toml`` for every file; ``isolated=True``
+    ``per-file-ignores``, ``exclude``/``extend-exclude``, ``known-mask-layers`` and ``severity``
+    (``fail-on`` decides only the CLI's exit code). ``config`` pins one ``pyproject.toml`` for every file; ``isolated=True``
     ignores every configuration file. ``jobs``: worker processes for large runs (default: all cores).
 
     Returns a :class:`RunResult`: ``findings`` (the reported :class:`Finding` objects, sorted; paths

@@ -24,7 +24,7 @@ Keys (all optional)::
     weights = "perturbed"            # perturbed | trained
 
     [tool.masklint.severity]         # per-rule severity (masklint.severity): info | warning | error | ignore
-    MK101 = "error"
+    missing-mask = "error"           # rule code or name -> level
 
 A file is configured by the closest ``pyproject.toml`` that has a ``[tool.masklint]`` table; the
 command line overrides it. An unknown key or a bad value is an error (exit 2) that names the key.

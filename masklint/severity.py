@@ -3,7 +3,7 @@
 ::
 
     [tool.masklint.severity]
-    MK101 = "error"                  # a rule code (any case) or a rule name
+    missing-mask = "error"           # a rule name, or its code (any case)
     unknown-mask-behaviour = "ignore"  # "ignore" drops the rule's findings
 
 Values: ``info``, ``warning``, ``error`` or ``ignore``. An override replaces the rule's default severity
@@ -62,7 +62,7 @@ def parse_table(table) -> dict[str, str]:
 
 
 def parse_cli(values, opt: str = "--severity") -> dict[str, str]:
-    """``--severity MK101=error,MK001=ignore`` (repeatable) -> {code: level}; raises
+    """``--severity <code>=error,<name>=ignore`` (repeatable) -> {code: level}; raises
     :class:`~masklint.selection.UsageError` naming the option and the entry."""
     out: dict[str, str] = {}
     for v in values or ():
