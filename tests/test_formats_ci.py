@@ -232,3 +232,26 @@ def test_hostile_text_stays_valid():
     assert [c.get("name") for c in root.iter("testcase")][:2] == ["x.keras", "clean.py"]
     check_gitlab(render("gitlab", fs, files=2, errors=errors))
     assert json.loads(render("gitlab", [], files=0, errors=[])) == []
+
+
+def test_any_text_gives_valid_reports():
+    """Arbitrary text in every field a report prints (hypothesis, derandomized): both stay valid.
+    (Paths are relative, as the CLI gives them for files under the directory it runs in.)"""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from masklint.findings import RULES
+
+    text = st.text(max_size=40)
+    finding = st.builds(Finding, code=st.sampled_from(sorted(RULES)), message=text, fix=st.none() | text,
+                        path=text.map(lambda s: s.lstrip("/")), line=st.none() | st.integers(1, 10**6),
+                        column=st.none() | st.integers(1, 500), layer=st.none() | text,
+                        consumer=st.none() | text, cell=st.none() | st.integers(1, 50))
+
+    @settings(max_examples=150)
+    @given(st.lists(finding, max_size=4), st.lists(st.tuples(text, text), max_size=2), st.lists(text, max_size=3))
+    def check(findings, errors, paths):
+        check_junit(render("junit", findings, files=len(paths), errors=errors, paths=paths))
+        check_gitlab(render("gitlab", findings, files=len(paths), errors=errors))
+
+    check()

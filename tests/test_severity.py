@@ -190,3 +190,26 @@ def test_python_api_follows_the_table(tmp_path):
     cwd = project(tmp_path, '[tool.masklint.severity]\nMK102 = "warning"\nMK101 = "ignore"\n')
     res = lint_paths([cwd])
     assert [(f.code, f.severity) for f in res.findings] == [("MK102", "warning")]
+
+
+def test_any_table_parses_or_names_the_key():
+    """Whatever TOML can hold under [tool.masklint.severity]: a table of overrides or a ConfigError."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    scalar = st.one_of(st.sampled_from(["info", "warning", "error", "ignore", "Error", ""]), st.text(max_size=8),
+                       st.integers(), st.booleans(), st.floats(allow_nan=True))
+    key = st.one_of(st.sampled_from(["MK101", "mk001", "missing-mask", "MK1", "ALL"]), st.text(max_size=8))
+    value = st.one_of(scalar, st.lists(scalar, max_size=2), st.dictionaries(key, scalar, max_size=3))
+
+    @settings(max_examples=200)
+    @given(value)
+    def check(table):
+        try:
+            s = parse_table({"severity": table}, "pyproject.toml", "/p")
+        except ConfigError as exc:
+            assert str(exc).startswith("[tool.masklint] severity")
+        else:
+            assert all(v in ("info", "warning", "error", "ignore") for v in s.severity.values())
+
+    check()
