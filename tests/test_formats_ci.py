@@ -185,6 +185,21 @@ def test_notebook_findings_at_the_ipynb_line(tmp_path):
     assert f"cell {f['cell']}, line {f['line']}: " in failure.get("message")
 
 
+def test_notebook_fingerprint_survives_an_inserted_cell(tmp_path):
+    nb = os.path.join(NOTEBOOKS, "masking_after_embedding.ipynb")
+    shutil.copy(nb, tmp_path / "nb.ipynb")
+    (before,) = _gitlab(tmp_path, "nb.ipynb")
+    with open(nb, encoding="utf-8") as fh:
+        data = json.load(fh)
+    data["cells"].insert(1, {"cell_type": "code", "execution_count": None, "id": "extra1", "metadata": {},
+                             "outputs": [], "source": ["SEED = 1234\n", "np.random.seed(SEED)"]})
+    (tmp_path / "nb.ipynb").write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    (after,) = _gitlab(tmp_path, "nb.ipynb")
+    assert after["fingerprint"] == before["fingerprint"]
+    assert after["location"]["lines"]["begin"] > before["location"]["lines"]["begin"]
+    assert after["description"] != before["description"]  # cell C + 1 now
+
+
 # -- clean runs, errors, hostile text -------------------------------------------------------------------
 def test_clean_file(tmp_path):
     shutil.copy(os.path.join(EXAMPLES, "fixed_ex3_mask_zero.py"), tmp_path / "ok.py")
