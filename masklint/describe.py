@@ -101,9 +101,9 @@ def saved_unknown(lay: Layer, known: dict | None) -> str | None:
 def describe_model_file(path: str, known: dict | None = None) -> FileInfo:
     """One entry, kind ``saved``; raises LintError when the file cannot be read as a model."""
     from .config_frontend import build_model_graph
-    from .loaders import load
+    from .saved_dirs import load_any
 
-    g = build_model_graph(load(path).config)
+    g = build_model_graph(load_any(path).config)
     layers, ops = count_layers(g)
     unknown = []
     for lay in g.walk_layers():
