@@ -209,3 +209,10 @@ def test_a_directory_that_is_not_a_save_is_still_walked(tmp_path):
     (hf / "train.py").write_text("import keras\nx = keras.layers.Dense(3)\n")
     files, errors = collect([str(tmp_path)])
     assert [os.path.relpath(p, tmp_path) for p in files] == ["hf_model/train.py"] and errors == []
+
+
+def test_models_command_says_why_a_subclassed_model_has_no_graph():
+    r = run_cli("models", f"{rel(FIX)}/subclassed.keras", "--format", "json")
+    assert r.returncode == 0, r.stderr
+    [entry] = json.loads(r.stdout)
+    assert entry["models"] == [] and entry["error"] is False and "'Encoder' is not saved" in entry["skipped"]
