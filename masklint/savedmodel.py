@@ -85,7 +85,7 @@ def root_metadata(buf: bytes) -> bytes:
 
 def untuple(obj, depth: int = 0):
     """``obj`` with tf.keras' ``{"class_name": "__tuple__", "items": [...]}`` records as lists."""
-    if depth > 200:
+    if depth > 900:  # json.loads stops near 1,000 levels; RecursionError is caught by the caller too
         raise LintError(f"{METADATA_FILE}: the model's metadata is nested too deeply")
     if isinstance(obj, dict):
         if (len(obj) == 2 and obj.get("class_name") in _SEQUENCE_TAGS and isinstance(obj.get("items"), list)):

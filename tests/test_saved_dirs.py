@@ -216,3 +216,24 @@ def test_models_command_says_why_a_subclassed_model_has_no_graph():
     assert r.returncode == 0, r.stderr
     [entry] = json.loads(r.stdout)
     assert entry["models"] == [] and entry["error"] is False and "'Encoder' is not saved" in entry["skipped"]
+
+
+def test_a_walk_skips_a_savedmodel_without_keras_config_with_a_note(tmp_path):
+    export = tmp_path / "serving" / "export"
+    (export / "variables").mkdir(parents=True)
+    (export / "saved_model.pb").write_bytes(b"\x08\x01")
+    (tmp_path / "model.py").write_text("import keras\nmodel = keras.Sequential([keras.layers.Dense(1)])\n")
+    r = run_cli(str(tmp_path))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stderr.startswith(f"masklint: note: {export}: skipped: is a TensorFlow SavedModel with no Keras config")
+    assert "1 file skipped" in r.stdout
+
+
+def test_findings_and_notes_cross_worker_processes():
+    import pickle
+
+    from masklint.notes import Findings, SkipReason
+
+    f = pickle.loads(pickle.dumps(Findings(["x"], ["a note"])))
+    assert list(f) == ["x"] and f.notes == ["a note"]
+    assert isinstance(pickle.loads(pickle.dumps(SkipReason("why"))), SkipReason)
