@@ -50,10 +50,11 @@ FAILURES = HERE / "failures"
 sys.path.insert(0, str(HERE))
 
 import mutators as M  # noqa: E402
+import dir_mutators as D  # noqa: E402
 
 # family -> weight (per cent of the inputs)
 FAMILIES = {"config": 31, "json_text": 10, "zip": 10, "h5": 8, "bytes": 5, "py": 30, "py_patho": 3, "lambda": 3,
-            "notebook": 6}
+            "notebook": 6, "savedmodel": 4, "kerasdir": 3}
 
 
 # --------------------------------------------------------------------------------------------------
@@ -128,6 +129,9 @@ class Seeds:
             elif p.endswith(".h5"):
                 self.h5s.append(data)
         self.model_files = model_files
+        # the keras_metadata.pb of the tf.keras SavedModel fixtures (family savedmodel)
+        self.pbs = [Path(p).read_bytes() for p in sorted(glob.glob(str(ROOT / "tests" / "fixtures" / "savedmodel"
+                                                                       / "*" / "keras_metadata.pb")))]
         self.sources: list[str] = []
         for p in sorted(glob.glob(str(ROOT / "examples" / "*.py"))):
             self.sources.append(Path(p).read_text(encoding="utf-8"))
@@ -258,6 +262,10 @@ def generate(seeds: Seeds, seed: int, i: int, families=None) -> tuple[str, str, 
     elif fam == "notebook":
         ext = ".ipynb"
         data = M.mutate_notebook(rnd.choice(seeds.notebooks), rnd, rnd.choice([1, 1, 2, 3, 6]))
+    elif fam == "savedmodel":
+        ext, data = ".savedmodel", D.savedmodel_input(rnd, seeds.pbs, seeds.config_texts)
+    elif fam == "kerasdir":
+        ext, data = ".kerasdir", D.kerasdir_input(rnd, seeds.config_texts)
     else:
         ext, data = ".py", M.pathological_source(rnd)
     return fam, ext, data
@@ -346,9 +354,7 @@ def _worker(wid: int, indices: list[int], seed: int, families, timeout: float, m
         except Exception:  # noqa: BLE001 - a bug of the fuzzer, not of masklint: counted apart
             conn.send((i, "generator", ".txt", "generator_error", traceback.format_exc()[-2000:], 0.0))
             continue
-        path = os.path.join(workdir, "input" + ext)
-        with open(path, "wb") as fh:
-            fh.write(data)
+        path = D.write_input(workdir, ext, data)  # a directory for the savedmodel/kerasdir families
         t0 = time.perf_counter()
         err = None
         signal.setitimer(signal.ITIMER_REAL, timeout)
@@ -552,8 +558,7 @@ def replay(args) -> int:
     SEEDS = Seeds(use_cache=not args.no_build_seeds)
     fam, ext, data = generate(SEEDS, args.seed, args.replay, families)
     d = tempfile.mkdtemp(prefix="replay")
-    p = os.path.join(d, "input" + ext)
-    Path(p).write_bytes(data)
+    p = D.write_input(d, ext, data)
     print(f"input {args.replay}: family {fam}, {len(data)} bytes, written to {p}")
     print("outcome:", check_file(p))
     return 0

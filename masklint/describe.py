@@ -101,16 +101,22 @@ def saved_unknown(lay: Layer, known: dict | None) -> str | None:
 def describe_model_file(path: str, known: dict | None = None) -> FileInfo:
     """One entry, kind ``saved``; raises LintError when the file cannot be read as a model."""
     from .config_frontend import build_model_graph
-    from .loaders import load
+    from .saved_dirs import load_any
+    from .unsaved_graph import unsaved_parts
 
-    g = build_model_graph(load(path).config)
-    layers, ops = count_layers(g)
-    unknown = []
-    for lay in g.walk_layers():
-        why = saved_unknown(lay, known)
-        if why is not None:
-            unknown.append(Part(f"{lay.path} ({lay.class_name})", None, why))
-    return FileInfo(path, [ModelInfo(g.name, "saved", None, layers, ops, unknown)])
+    mf = load_any(path)
+    parts = unsaved_parts(mf)  # a subclassed model or a preset: the models among its arguments, and why
+    graphs = [ir.graph for ir in parts[1]] if parts else [build_model_graph(mf.config)]
+    models = []
+    for g in graphs:
+        layers, ops = count_layers(g)
+        unknown = []
+        for lay in g.walk_layers():
+            why = saved_unknown(lay, known)
+            if why is not None:
+                unknown.append(Part(f"{lay.path} ({lay.class_name})", None, why))
+        models.append(ModelInfo(g.path.rstrip("/") or g.name, "saved", None, layers, ops, unknown))
+    return FileInfo(path, models, skipped=parts[0] if parts and not models else None)
 
 
 # ---- source ------------------------------------------------------------------------------------

@@ -67,7 +67,8 @@ def error_lines(path: str, reason: str, debug: bool = False) -> str:
 #: suffix (powers of 1024); ``0`` turns a limit off.
 LIMITS = {
     "MASKLINT_MAX_CONFIG_BYTES": (64 << 20, "size of a model config: config.json in a .keras zip (uncompressed), "
-                                            "an HDF5 file's model_config attribute, a .json file"),
+                                            "an HDF5 file's model_config attribute, a .json file, the "
+                                            "config.json of an unzipped save, a SavedModel's keras_metadata.pb"),
     "MASKLINT_MAX_ZIP_ENTRIES": (10_000, "members of a .keras zip (a real one has 3)"),
     "MASKLINT_MAX_FILES": (1_000_000, "files one run collects from the paths it is given"),
     "MASKLINT_H5_TIMEOUT": (5, "seconds the HDF5 library may take to read an .h5 file's config (a real read takes "

@@ -16,6 +16,8 @@ from .isolation import fork_safe, run_task
 TIMEOUT = "MASKLINT_H5_TIMEOUT"
 _REQ = struct.Struct("<Q")  # max bytes (0: no limit), then the path
 _ANS = struct.Struct("<I")  # len(version), then the version and the config
+NO_MODEL_CONFIG = ("is an HDF5 file without a 'model_config' attribute (weights only?); "
+                   "save the whole model with model.save()")
 
 
 
@@ -44,10 +46,7 @@ def read_h5(path: str, max_bytes: int | None) -> tuple[bytes, str | None]:
         with h5py.File(path, "r") as f:
             attrs = f.attrs
             if "model_config" not in attrs:
-                raise LintError(
-                    "is an HDF5 file without a 'model_config' attribute (weights only?); "
-                    "save the whole model with model.save()"
-                )
+                raise LintError(NO_MODEL_CONFIG)
             raw = _scalar_attr(attrs, "model_config", max_bytes, "a JSON string")
             version = None
             if "keras_version" in attrs:

@@ -5,13 +5,18 @@ from .analysis import Analysis, run_analysis
 from .config_frontend import build_model_graph
 from .findings import Finding, finding_of
 from .ir import ModelIR
-from .loaders import load
+from .notes import Findings
+from .saved_dirs import load_any
+from .unsaved_graph import unsaved_parts
 
 
 def model_ir_from_file(path: str) -> ModelIR:
-    mf = load(path)
+    return _model_ir(load_any(path))
+
+
+def _model_ir(mf) -> ModelIR:
     graph = build_model_graph(mf.config)
-    return ModelIR(graph=graph, source="model", path=path, format=mf.format, keras_version=mf.keras_version)
+    return ModelIR(graph=graph, source="model", path=mf.path, format=mf.format, keras_version=mf.keras_version)
 
 
 def check_ir(ir: ModelIR, known: dict | None = None) -> list[Finding]:
@@ -41,5 +46,12 @@ def keras_major(version: str | None) -> int:
 
 
 def lint_model_file(path: str, known: dict | None = None) -> list[Finding]:
-    """Lint one saved model; raises :class:`~masklint.errors.LintError` when the file cannot be linted."""
-    return check_ir(model_ir_from_file(path), known)
+    """Lint one saved model (a file or a saved-model directory); raises :class:`~masklint.errors.LintError`
+    when it cannot be linted. A model whose layer graph is not saved gives the findings of what its
+    config holds, with a note (:mod:`masklint.unsaved_graph`)."""
+    mf = load_any(path)
+    parts = unsaved_parts(mf)
+    if parts is not None:
+        note, irs = parts
+        return Findings([f for ir in irs for f in check_ir(ir, known)], [note])
+    return check_ir(_model_ir(mf), known)

@@ -11,6 +11,7 @@ import sys
 from .config import ConfigError
 from .errors import InternalError, LintError, error_lines
 from .findings import RULES, Finding
+from .notes import with_notes, write_notes as _write_notes
 from .project import Project, display_path
 from .runner import MODEL_EXTS, SOURCE_EXTS, RunResult, guarded
 from .selection import Selection, fails
@@ -162,6 +163,8 @@ def run_check(paths, fmt=None, fail_on=None, select=(), ignore=(), exit_zero=Fal
             res.errors.extend(part.errors)
             res.collected.extend(display_path(p) for p in part.collected)
             res.files += part.files
+            res.notes.extend(part.notes)
+            res.skipped += part.skipped
             if probe:
                 pf, perr = _run_probe(part, project, probe_opts or {}, debug, quiet)
                 res.findings.extend(pf)
@@ -197,6 +200,7 @@ def run_check(paths, fmt=None, fail_on=None, select=(), ignore=(), exit_zero=Fal
 
     body, tail = _report(fmt, findings, res.files, errors, statistics, quiet, output_file, baselined,
                          paths=res.collected)
+    tail = with_notes(tail, res, quiet)
     if output_file:
         try:
             with open(output_file, "w", encoding="utf-8", newline="") as fh:
@@ -205,12 +209,14 @@ def run_check(paths, fmt=None, fail_on=None, select=(), ignore=(), exit_zero=Fal
             sys.stderr.write(f"masklint: error: {output_file}: cannot write ({exc.strerror or exc})\n")
             return 2
         _write_errors(errors, debug)
+        _write_notes(res, quiet)
     else:
         # the findings, then what could not be linted, then the summary: the last line on a terminal
         # is the verdict of the whole run (like mypy's "Found 2 errors in 1 file")
         sys.stdout.write(body)
         sys.stdout.flush()
         _write_errors(errors, debug)
+        _write_notes(res, quiet)
         sys.stdout.write(tail)
         sys.stdout.flush()
     if errors:

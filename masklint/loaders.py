@@ -13,7 +13,8 @@ import zipfile
 from ._record import record
 
 from .errors import LintError, first_line, limit, over
-from .h5read import read_h5_bounded
+from .h5read import NO_MODEL_CONFIG, read_h5_bounded
+from .notes import NotAModel
 
 #: Default largest model config that is parsed (bytes); the limit in force is
 #: ``errors.limit("MASKLINT_MAX_CONFIG_BYTES")``, read from the environment at each load.
@@ -26,6 +27,10 @@ ZIP_MAGIC = b"PK\x03\x04"
 EMPTY_ZIP_MAGIC = b"PK\x05\x06"
 HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 LFS_MAGIC = b"version https://git-lfs.github.com/spec/"
+
+
+WEIGHTS_ONLY = ("is a weights-only file (*.weights.h5, written by save_weights), not a model; "
+                "save the whole model with model.save() to lint it")
 
 
 @record
@@ -107,6 +112,8 @@ def read_head(path: str, n: int = 512) -> bytes:
 def load(path: str) -> ModelFile:
     """Load the model config of a ``.keras``, ``.h5``/``.hdf5`` or ``.json`` file."""
     head = read_head(path)
+    if path.lower().endswith(".weights.h5") and head.startswith(HDF5_MAGIC):
+        raise NotAModel(WEIGHTS_ONLY)
     if head.startswith(LFS_MAGIC):
         raise LintError(
             "is a Git LFS pointer, not a model: the real file was never fetched "
@@ -211,7 +218,12 @@ def _load_h5(path: str) -> ModelFile:
     except ImportError:  # pragma: no cover - h5py is a base dependency
         raise LintError("needs h5py to read HDF5 files (pip install h5py)") from None
     max_bytes = limit(CONFIG_LIMIT)
-    raw, version = read_h5_bounded(path, max_bytes)
+    try:
+        raw, version = read_h5_bounded(path, max_bytes)
+    except LintError as exc:
+        if str(exc) == NO_MODEL_CONFIG:  # a checkpoint: skipped when a directory walk finds it
+            raise NotAModel(NO_MODEL_CONFIG) from None
+        raise
     if max_bytes is not None and len(raw) > max_bytes:
         raise over(CONFIG_LIMIT, "the 'model_config' attribute", len(raw))
     cfg = _check_model_dict(_loads(raw, "model_config"), "model_config")

@@ -92,6 +92,7 @@ class Project:
         for f in res.findings:
             f.path = display_path(f.path)
         res.errors = [(display_path(p), reason) for p, reason in res.errors]
+        res.notes = [(display_path(p), note) for p, note in res.notes]
         res.findings = self.select(res.findings, selection)
         return res
 

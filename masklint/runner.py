@@ -22,6 +22,8 @@ class RunResult:
     errors: list[tuple[str, str]] = factory(list)  # (path, reason)
     files: int = 0
     collected: list[str] = factory(list)  # every file the run looked at (after excludes)
+    notes: list[tuple[str, str]] = factory(list)  # (path, note): info lines, not findings (notes.py)
+    skipped: int = 0  # files a directory walk found that hold no model by design (weights only...)
 
 
 def _gitignore_patterns(directory: str) -> list[str]:
@@ -102,6 +104,10 @@ def _walk(root: str, add, visited: set) -> None:
                 entries = sorted(it, key=lambda e: e.name)
         except OSError:
             continue
+        if _model_dir([e.name for e in entries]):  # a saved model: linted as one, never walked into
+            if not add(dirpath, key):
+                return
+            continue
         subdirs = []
         for e in entries:
             name = e.name
@@ -126,6 +132,12 @@ def _walk(root: str, add, visited: set) -> None:
             if not add(e.path, fkey):
                 return
         stack.extend(reversed(subdirs))
+
+
+def _model_dir(names: list[str]) -> bool:
+    from .saved_dirs import dir_kind
+
+    return dir_kind(names) is not None
 
 
 def collect(paths: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
@@ -182,6 +194,8 @@ def collect(paths: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
 
 def lint_file(path: str, known: dict | None = None, project=None) -> list[Finding]:
     ext = os.path.splitext(path)[1].lower()
+    if os.path.isdir(path):  # a saved-model directory (saved_dirs.py)
+        ext = ""
     if ext in SOURCE_EXTS:
         from .source_lint import lint_source_file
 
@@ -200,8 +214,12 @@ def guarded(fn, *args):
     KeyboardInterrupt and the like). The reason is the one-line message of a :class:`LintError` (the
     file's problem), or an :class:`InternalError` for any other exception (a bug in masklint: it must
     not stop the other files; the CLI reports it as such, with the traceback under ``--debug``)."""
+    from .notes import NotAModel, SkipReason
+
     try:
         return fn(*args), None
+    except NotAModel as exc:
+        return None, SkipReason(str(exc))
     except LintError as exc:
         return None, str(exc)
     except (MemoryError, RecursionError) as exc:
@@ -298,10 +316,17 @@ def lint_paths(paths: list[str], debug: bool = False, jobs: int | None = None, k
                 progress(i + 1, len(files))
         if frozen:
             gc.unfreeze()
+    from .notes import SkipReason, notes_of
+
+    explicit = set(paths)
     for p, (found, err) in zip(files, results):
         if err is None:
             res.findings.extend(found)
             res.files += 1
+            res.notes.extend((p, n) for n in notes_of(found))
+        elif isinstance(err, SkipReason) and p not in explicit:  # found by a walk: skipped, with a note
+            res.skipped += 1
+            res.notes.append((p, f"skipped: {err}"))
         else:
             res.errors.append((p, err))
     if _PROJECT is not None:
