@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .._record import record
-from .axes import _axis_covers_time, _einsum_mixes, _int_tuple
+from .axes import _axis_covers_time, _einsum_mixes, _group_norm_mixes, _int_tuple
 from .lambdas import is_identity_fn
 from .layers import ZERO_ACTIVATIONS, Spec, canonical, lookup
 
@@ -57,7 +57,7 @@ def resolve(class_name: str, config: dict, rank: int | None = None, spec: Spec |
     elif t == "norm":
         axis = cfg.get("axis", -1)
         if name == "GroupNormalization":
-            b.mixes_time = False if cfg.get("axis", -1) in (-1, None) and rank == 3 else None
+            b.mixes_time = _group_norm_mixes(cfg, rank)
         else:
             b.mixes_time = _axis_covers_time(axis, rank)
     elif t in ("resize", "embed", "rnn"):
