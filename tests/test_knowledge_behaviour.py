@@ -181,6 +181,14 @@ CASES = [
     ("TimeDistributed-Dense", "TimeDistributed", lambda: L.TimeDistributed(L.Dense(3)), "seq", _same),
     ("TimeDistributed-Conv1D", "TimeDistributed", lambda: L.TimeDistributed(L.Conv1D(2, 3, padding="same")),
      "img", _same),
+    # SpectralNormalization calls the wrapped layer: a Conv1D inside drops the mask and mixes steps
+    # (found by this test: the table had it as transparent whatever it wraps)
+    ("SpectralNormalization-Dense", "SpectralNormalization", lambda: L.SpectralNormalization(L.Dense(3)), "seq",
+     _same),
+    ("SpectralNormalization-Conv1D", "SpectralNormalization",
+     lambda: L.SpectralNormalization(L.Conv1D(3, 3, padding="same")), "seq", _same),
+    ("SpectralNormalization-Conv1D-k1", "SpectralNormalization",
+     lambda: L.SpectralNormalization(L.Conv1D(3, 1)), "seq", _same),
 ]
 
 #: attention layers: query and value are both the masked sequence (self-attention)
@@ -194,16 +202,10 @@ ATTENTION_CASES = [
 
 #: id -> (measured leak, why the table leaves the flag undecided): the flow analysis decides these
 UNDECIDED = {
-    "SpectralNormalization-Dense": (False, "transparent wrapper: what it does is the wrapped layer's"),
-    "SpectralNormalization-Conv1D": (True, "transparent wrapper: what it does is the wrapped layer's"),
     "Reshape-noop": (False, "decided from shapes (shapes.reshape_effect)"),
     "Permute-features": (False, "decided from dims (dims[0] == 1 keeps the time axis)"),
 }
 UNDECIDED_CASES = [
-    ("SpectralNormalization-Dense", "SpectralNormalization", lambda: L.SpectralNormalization(L.Dense(3)), "seq",
-     _same),
-    ("SpectralNormalization-Conv1D", "SpectralNormalization",
-     lambda: L.SpectralNormalization(L.Conv1D(3, 3, padding="same")), "seq", _same),
     ("Reshape-noop", "Reshape", lambda: L.Reshape((-1, 4)), "seq", _same),
     ("Permute-features", "Permute", lambda: L.Permute((1, 3, 2)), "img", _same),
 ]
@@ -246,12 +248,12 @@ def _real_part(y, steps):
     return [y[b, :steps(n)] for b, n in enumerate(REAL)]
 
 
-def _leaks(model, kind, steps, seed=0) -> float:
+def _leaks(model, kind, steps, seed=0, training=False) -> float:
     outs = []
     for x, valid in _batches(kind, seed):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            y = model([x, valid], training=False)
+            y = model([x, valid], training=training)
         y = y[0] if isinstance(y, (list, tuple)) else y
         outs.append(_real_part(np.asarray(y), steps))
     return max(float(np.max(np.abs(a - b))) if a.size else 0.0 for a, b in zip(*outs))
@@ -286,6 +288,15 @@ def test_time_mixing_flag_matches_measured_leak(case):
     assert b.mixes_time is not None, f"{cid}: the table leaves time mixing undecided (measured leak: {leaks})"
     assert b.mixes_time == leaks, (f"{cid}: table mixes_time={b.mixes_time}, measured: real steps change by "
                                    f"{diff:.3g} when only the padding changes")
+
+
+def test_batch_normalization_in_training_uses_the_mask():
+    """In training BatchNormalization takes batch statistics over (batch, time); with a mask it weighs
+    the moments by it (batch_normalization.py ``call`` -> ``_moments(inputs, mask)``), so the table's per-step claim holds in
+    training too."""
+    layer, model = _model(lambda: L.BatchNormalization(), "seq")
+    assert _resolve("BatchNormalization", layer, "seq").mixes_time is False
+    assert _leaks(model, "seq", _same, training=True) <= TOL
 
 
 @pytest.mark.parametrize("case", ATTENTION_CASES, ids=[c[0] for c in ATTENTION_CASES])

@@ -106,3 +106,27 @@ def test_measured_leak(name):
     else:
         assert diff < 1e-5, f"{name}: expected no leak, outputs differ by {diff:.3g}"
     print(f"{name}: max |difference| {diff:.4f}")
+
+
+SN_SOURCE = '''
+from tensorflow import keras
+L = keras.layers
+model = keras.Sequential([
+    keras.Input(shape=(None, 8)),
+    L.Masking(0.0),
+    L.SpectralNormalization({inner}),
+    L.LSTM(16),
+    L.Dense(1),
+])
+'''
+
+
+@pytest.mark.parametrize("inner, codes", [
+    ("L.Conv1D(16, 3, padding='same')", {"MK107"}),  # the wrapped Conv1D drops the mask and mixes steps
+    ("L.Dense(16)", set()),  # the near miss: the wrapped Dense keeps the mask
+])
+def test_spectral_normalization_is_its_wrapped_layer(inner, codes):
+    from masklint.source_lint import lint_source_text
+
+    found = lint_source_text(SN_SOURCE.format(inner=inner).encode(), "sn_model.py")
+    assert {f.code for f in found} == codes, [f.message for f in found]

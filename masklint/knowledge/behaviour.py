@@ -92,6 +92,8 @@ def resolve(class_name: str, config: dict, rank: int | None = None, spec: Spec |
             b.values = "unknown"  # a custom activation: whether it keeps zeros is unknown
         else:
             b.values = "zero" if cfg.get("use_bias") is False and act in ZERO_ACTIVATIONS else "learned"
+    elif name == "SpectralNormalization":
+        b = _spectral_norm(b, cfg, rank)
     elif spec.mask == "rnn":
         inner = cfg
         if name == "Bidirectional":
@@ -103,4 +105,19 @@ def resolve(class_name: str, config: dict, rank: int | None = None, spec: Spec |
         b.mask = "propagate" if rs else "consume"
         b.zero_output = rs and (bool(inner.get("zero_output_for_mask")) or name == "Bidirectional")
         b.mixes_time = False
+    return b
+
+
+def _spectral_norm(b: Behaviour, cfg: dict, rank: int | None) -> Behaviour:
+    """SpectralNormalization's ``call`` is its wrapped layer's (spectral_normalization.py): the mask survives
+    only what the wrapped layer passes, and time steps mix as the wrapped layer mixes them."""
+    inner = cfg.get("layer")
+    if not isinstance(inner, dict) or not isinstance(inner.get("class_name"), str):
+        return b
+    ib = resolve(inner["class_name"], inner.get("config") if isinstance(inner.get("config"), dict) else {}, rank)
+    if not ib.known:
+        return b
+    if ib.mask == "drop":  # a Conv inside: no mask comes out, and a kernel > 1 mixes steps
+        return ib
+    b.mixes_time, b.values = ib.mixes_time, ib.values
     return b

@@ -220,6 +220,7 @@ POSITIONAL_ARGS: dict[str, tuple[str, ...]] = {
     "Activation": ("activation",),
     "Reshape": ("target_shape",), "Permute": ("dims",), "RepeatVector": ("n",),
     "Bidirectional": ("layer", "merge_mode"), "TimeDistributed": ("layer",),
+    "SpectralNormalization": ("layer", "power_iterations"),
     "Lambda": ("function", "output_shape", "mask"),
     "MultiHeadAttention": ("num_heads", "key_dim"),
     "Concatenate": ("axis",), "Softmax": ("axis",), "LayerNormalization": ("axis",),
