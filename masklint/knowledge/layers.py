@@ -80,6 +80,8 @@ LAYERS: dict[str, Spec] = {
     "ActivityRegularization": _PZ,
     "AlphaDropout": _P,
     "BatchNormalization": _s("propagate", "norm", call_mask=True),
+    # tf_keras 2 only (layers/normalization/batch_normalization.py: a deprecated BatchNormalization alias)
+    "SyncBatchNormalization": _s("propagate", "norm", call_mask=True),
     "Dense": _P,
     "Dropout": _PZ,
     "ELU": _PZ,
@@ -161,6 +163,13 @@ LAYERS: dict[str, Spec] = {
     "CuDNNLSTM": _s("drop", "rnn", consumer=True),  # Keras 2: cuDNN layers do not support masking
     "CuDNNGRU": _s("drop", "rnn", consumer=True),
     "RandomFourierFeatures": _DROP_PRE,
+    # tf_keras 2 only: no supports_masking, so the mask is dropped (silently, engine/base_layer.py
+    # _set_mask_metadata); DynamicEmbedding wraps an Embedding without mask_zero
+    # (layers/experimental/dynamic_embedding.py), DynamicLookup maps ids one by one
+    # (layers/experimental/dynamic_lookup.py), DenseFeatures reads feature columns (feature_column/)
+    "DynamicEmbedding": _s("drop", "embed"),
+    "DynamicLookup": _s("drop", "step"),
+    "DenseFeatures": _DROP_PRE,
     # --- drop: preprocessing and augmentation
     **{n: _DROP_PRE for n in (
         "Discretization", "HashedCrossing", "Hashing", "IntegerLookup", "StringLookup", "TextVectorization",
@@ -179,6 +188,7 @@ LAYERS: dict[str, Spec] = {
     **{n: _NA for n in (
         "InputLayer", "Layer", "Wrapper", "GRUCell", "LSTMCell", "SimpleRNNCell", "StackedRNNCells",
         "JaxLayer", "FlaxLayer", "TorchModuleWrapper", "TFSMLayer",
+        "AbstractRNNCell", "PreprocessingLayer",  # tf_keras 2 base classes
     )},
 }
 
