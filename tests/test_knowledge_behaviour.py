@@ -19,14 +19,19 @@ What the table must say, with ``b = knowledge.resolve(name, layer.get_config(), 
 - a layer that reads the mask (``b.consumer``: RNNs, GlobalAveragePooling1D, attention) never leaks;
 - any other layer leaks exactly when ``b.mixes_time`` is True.
 
-Layers whose flag the table leaves undecided (``None``: decided by the flow analysis from shapes, from
-the wrapped layer, or from Lambda code) are listed in ``UNDECIDED`` with the reason, and their measured
+Layers whose flag the table leaves undecided (``None``: decided by the flow analysis from shapes or
+dims) are listed in ``UNDECIDED`` with the reason, and their measured
 behaviour is pinned there so that a change in Keras shows up.
 
-Reference correction: ``/work/shared/reference/keras3-masking.md`` groups GroupNormalization with
-LayerNormalization as per-step normalizations; it is not: ``group_normalization.py``
-``_apply_normalization`` reduces over every axis but the batch and the group axis, the time axis
-included (measured below: ``GroupNormalization-groups2``).
+Reference corrections (``/work/shared/reference/keras3-masking.md``):
+
+- §1 lists GroupNormalization with the per-step normalizations that propagate the mask harmlessly;
+  it is not one: ``group_normalization.py`` ``_apply_normalization`` reduces over every axis but the batch
+  and the group axis, time included (measured below: ``GroupNormalization-*``; §11 says the same).
+- §1 ("warns ... but the mask survives": ``SpectralNormalization``) and §10 "Linter implementation notes" 1 hold only when the
+  wrapped layer keeps the mask (a Dense): ``SpectralNormalization(Conv1D(...))`` returns the Conv1D's
+  output, which has no mask, and a kernel > 1 mixes padding into the real steps
+  (``SpectralNormalization-Conv1D``).
 """
 from __future__ import annotations
 

@@ -130,3 +130,17 @@ def test_spectral_normalization_is_its_wrapped_layer(inner, codes):
 
     found = lint_source_text(SN_SOURCE.format(inner=inner).encode(), "sn_model.py")
     assert {f.code for f in found} == codes, [f.message for f in found]
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_live_model(name):
+    """masklint.check on the built model (the live front end) agrees with the saved file."""
+    pytest.importorskip("keras")
+    import masklint
+
+    codes, culprit, _consumer = EXPECTED[name]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        found = masklint.check(_fixture_module().build(name))
+    assert {f.code for f in found} == codes, [f.message for f in found]
+    assert all(f.layer == culprit for f in found)
