@@ -362,3 +362,27 @@ NOT_MEASURED = {
     "Pipeline": "a preprocessing pipeline (images/features), transparent",
     "Dot": "decided from its axes by the flow analysis; the mask is dropped silently",
 }
+
+
+def test_group_normalization_resolution_without_a_measurement():
+    """The cases the models above cannot build (a fixed-length time axis as the channel axis, an unknown
+    rank): GroupNormalization's reduction spans every axis but batch and group
+    (group_normalization.py ``_apply_normalization``)."""
+    r = knowledge.resolve
+    assert r("GroupNormalization", {"groups": 2}, None).mixes_time is True  # any rank >= 2 mixes
+    assert r("GroupNormalization", {"groups": -1}, 3).mixes_time is True  # per-channel groups, still over time
+    assert r("GroupNormalization", {"groups": -1}, None).mixes_time is None  # on (batch, time) it would not
+    assert r("GroupNormalization", {"groups": -1, "axis": 1}, 3).mixes_time is False  # one step per group
+    assert r("GroupNormalization", {"groups": 4, "axis": 1}, 3).mixes_time is None  # unless groups == length
+    assert r("GroupNormalization", {"groups": 2}, 2).mixes_time is None
+
+
+def test_spectral_normalization_resolves_its_wrapped_layer():
+    r = knowledge.resolve
+    conv = {"layer": {"class_name": "Conv1D", "config": {"kernel_size": [3], "padding": "same"}}}
+    assert (r("SpectralNormalization", conv, 3).mask, r("SpectralNormalization", conv, 3).mixes_time) == ("drop", True)
+    dense = {"layer": {"class_name": "Dense", "config": {"units": 3}}}
+    assert (r("SpectralNormalization", dense, 3).mask, r("SpectralNormalization", dense, 3).mixes_time) == \
+        ("transparent", False)
+    assert r("SpectralNormalization", {}, 3).mask == "transparent"  # nothing known of the wrapped layer
+    assert r("SpectralNormalization", {"layer": {"class_name": "MyConv"}}, 3).mask == "transparent"

@@ -234,6 +234,8 @@ POSITIONAL_ARGS: dict[str, tuple[str, ...]] = {
     "Lambda": ("function", "output_shape", "mask"),
     "MultiHeadAttention": ("num_heads", "key_dim"),
     "Concatenate": ("axis",), "Softmax": ("axis",), "LayerNormalization": ("axis",),
+    "GroupNormalization": ("groups", "axis"), "BatchNormalization": ("axis",), "UnitNormalization": ("axis",),
+    "RMSNormalization": ("axis",), "SyncBatchNormalization": ("axis",),
     "Dot": ("axes",), "EinsumDense": ("equation", "output_shape"),
     "Cropping1D": ("cropping",), "ZeroPadding1D": ("padding",), "UpSampling1D": ("size",),
     "Rescaling": ("scale", "offset"),
