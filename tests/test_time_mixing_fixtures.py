@@ -144,3 +144,29 @@ def test_live_model(name):
         found = masklint.check(_fixture_module().build(name))
     assert {f.code for f in found} == codes, [f.message for f in found]
     assert all(f.layer == culprit for f in found)
+
+
+NORM_SOURCE = '''
+from tensorflow import keras
+L = keras.layers
+model = keras.Sequential([
+    keras.Input(shape=(40, 8)),
+    L.Masking(0.0),
+    {norm},
+    L.LSTM(16),
+    L.Dense(1),
+])
+'''
+
+
+@pytest.mark.parametrize("norm, codes", [
+    ("L.BatchNormalization(axis=1)", set()),  # per-position moving statistics: no step sees another
+    ("L.BatchNormalization()", set()),
+    ("L.LayerNormalization(axis=1)", {"MK107"}),  # statistics over the time axis
+    ("L.GroupNormalization(4)", {"MK107"}),  # positional groups
+])
+def test_normalization_near_misses_in_source(norm, codes):
+    from masklint.source_lint import lint_source_text
+
+    found = lint_source_text(NORM_SOURCE.format(norm=norm).encode(), "norm_model.py")
+    assert {f.code for f in found} == codes, [f.message for f in found]

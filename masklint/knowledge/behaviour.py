@@ -58,6 +58,10 @@ def resolve(class_name: str, config: dict, rank: int | None = None, spec: Spec |
         axis = cfg.get("axis", -1)
         if name == "GroupNormalization":
             b.mixes_time = _group_norm_mixes(cfg, rank)
+        elif name in ("BatchNormalization", "SyncBatchNormalization"):
+            # ``axis`` is the axis it keeps: moving statistics in inference, and in training moments weighted
+            # by the mask (batch_normalization.py ``_moments``): never across steps, whatever the axis
+            b.mixes_time = False
         else:
             b.mixes_time = _axis_covers_time(axis, rank)
     elif t in ("resize", "embed", "rnn"):
