@@ -212,3 +212,63 @@ def test_behaviour_matches_table(case):
         assert mask is not None and (np.asarray(mask) == M).all(), f"{name}: kind {kind!r}, live mask {mask}"
     else:
         assert mask is None, f"{name}: kind {kind!r} says no mask, live output has one"
+
+
+# ---------------------------------------------------------------------------------------------------
+# time mixing (tests/test_knowledge_behaviour.py's measurement, on tf.keras 2)
+
+
+class _MaskFrom(L.Layer):
+    """``[x, valid]`` -> ``x`` carrying the mask ``valid != 0``."""
+
+    def call(self, inputs):
+        return inputs[0] * 1.0
+
+    def compute_mask(self, inputs, mask=None):
+        return _tf().not_equal(inputs[1], 0)
+
+
+TIME_CASES = [
+    ("LayerNormalization", lambda: L.LayerNormalization()),
+    ("LayerNormalization", lambda: L.LayerNormalization(axis=1, center=False, scale=False)),
+    ("BatchNormalization", lambda: L.BatchNormalization()),
+    ("SyncBatchNormalization", lambda: L.experimental.SyncBatchNormalization()),
+    ("UnitNormalization", lambda: L.UnitNormalization()),
+    ("UnitNormalization", lambda: L.UnitNormalization(axis=1)),
+    ("Conv1D", lambda: L.Conv1D(3, 3, padding="same")),
+    ("Conv1D", lambda: L.Conv1D(3, 3, padding="causal")),
+    ("Conv1D", lambda: L.Conv1D(3, 1)),
+    ("GlobalMaxPooling1D", lambda: L.GlobalMaxPooling1D()),
+    ("GlobalAveragePooling1D", lambda: L.GlobalAveragePooling1D()),
+    ("LSTM", lambda: L.LSTM(3, return_sequences=True)),
+    ("Bidirectional", lambda: L.Bidirectional(L.GRU(3))),
+    ("TimeDistributed", lambda: L.TimeDistributed(L.Dense(3))),
+]
+
+
+@pytest.mark.parametrize("case", TIME_CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(TIME_CASES)])
+def test_time_mixing_flag_matches_tf_keras(case):
+    """Same real steps, post-padded to 7 and to 11 steps with different random padding: a mask reader never
+    changes its real steps, any other layer changes them exactly when the table says it mixes time."""
+    name, factory = case
+    rng = np.random.default_rng(0)
+    real = rng.uniform(0.5, 1.5, size=(2, 11, 4)).astype("float32")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        x_in, v_in = tf_keras.Input((None, 4)), tf_keras.Input((None,), dtype="int32")
+        layer = factory()
+        model = tf_keras.Model([x_in, v_in], layer(_MaskFrom()([x_in, v_in])))
+        outs = []
+        for seed, t in ((1, 7), (2, 11)):
+            x, valid = real[:, :t].copy(), np.zeros((2, t), "int32")
+            for b, n in enumerate((5, 3)):
+                valid[b, :n] = 1
+                x[b, n:] = np.random.default_rng(seed).uniform(-3, 3, size=(t - n, 4))
+            y = np.asarray(model([x, valid], training=False))
+            outs.append([y[b] if y.ndim == 2 else y[b, :n] for b, n in enumerate((5, 3))])
+        b = knowledge.resolve(name, layer.get_config(), 3, spec=lookup_keras2(name))
+    diff = max(float(np.max(np.abs(p - q))) for p, q in zip(*outs))
+    if b.consumer:
+        assert diff <= 1e-4, f"{name}: reads the mask per the table, yet its real steps change by {diff:.3g}"
+    else:
+        assert b.mixes_time == (diff > 1e-4), f"{name}: table mixes_time={b.mixes_time}, measured change {diff:.3g}"
