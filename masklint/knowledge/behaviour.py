@@ -116,7 +116,8 @@ def _spectral_norm(b: Behaviour, cfg: dict, rank: int | None) -> Behaviour:
     """SpectralNormalization's ``call`` is its wrapped layer's (spectral_normalization.py): the mask survives
     only what the wrapped layer passes, and time steps mix as the wrapped layer mixes them."""
     inner = cfg.get("layer")
-    if not isinstance(inner, dict) or not isinstance(inner.get("class_name"), str):
+    if not isinstance(inner, dict) or not isinstance(inner.get("class_name"), str) \
+            or canonical(inner["class_name"]) == "SpectralNormalization":  # no recursion on a damaged config
         return b
     ib = resolve(inner["class_name"], inner.get("config") if isinstance(inner.get("config"), dict) else {}, rank)
     if not ib.known:
