@@ -23,7 +23,8 @@ that still appear in legacy ``.h5`` files) to a :class:`Spec`:
     ``step`` per-step, no mixing; ``conv``/``pool`` mix when the window along time is > 1;
     ``gpool`` reduces over time (mixes); ``flatten``; ``reshape``; ``permute``; ``repeat`` (new axis);
     ``embed`` (adds a feature axis); ``rnn``; ``resize`` (crop/pad/upsample: moves steps, no mixing);
-    ``norm`` (mixes only if ``axis`` includes 1); ``einsum``; ``encode`` (CategoryEncoding: mixes);
+    ``norm`` (mixes only if ``axis`` includes 1; GroupNormalization always on rank >= 3, BatchNormalization
+    never); ``einsum``; ``encode`` (CategoryEncoding: mixes);
     ``other`` (images/preprocessing: not a sequence op, mixing unknown)
 
 ``values``  ``learned`` (a new representation: never equals a mask value), ``keep`` (data values
@@ -37,7 +38,9 @@ that still appear in legacy ``.h5`` files) to a :class:`Spec`:
 Behaviour that depends on arguments (``return_sequences``, ``mask_zero``, Lambda ``mask=``, merge axis,
 Conv kernel sizes, normalization axes, Bidirectional ``merge_mode``) is resolved by
 :func:`~masklint.knowledge.behaviour.resolve`.
-``tests/test_knowledge.py`` checks this table against every layer class exported by the installed Keras.
+``tests/test_knowledge.py`` checks this table against every layer class exported by the installed Keras,
+``tests/test_knowledge_tf_keras.py`` against tf.keras 2 (its differences: :mod:`.keras2`), and
+``tests/test_knowledge_behaviour.py`` measures the ``time`` flag (does padding reach the real steps?).
 """
 from __future__ import annotations
 
