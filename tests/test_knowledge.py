@@ -79,6 +79,9 @@ LEGACY_NAMES = {
     "ThresholdedReLU",  # removed in Keras 3 (use ReLU(threshold=...))
     "RandomFourierFeatures",  # tf.keras.layers.experimental
     "RandomHeight", "RandomWidth",  # Keras 2 preprocessing, removed in Keras 3
+    # tf_keras 2 only (tests/test_knowledge_tf_keras.py checks them against tf_keras)
+    "SyncBatchNormalization", "DynamicEmbedding", "DynamicLookup", "DenseFeatures", "AbstractRNNCell",
+    "PreprocessingLayer",
 }
 
 

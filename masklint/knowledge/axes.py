@@ -39,3 +39,15 @@ def _einsum_mixes(eq) -> bool | None:
         return None
     t = inp[1]
     return not (out[1] == t and t not in kernel)
+
+
+def _group_norm_mixes(cfg: dict, rank: int | None) -> bool | None:
+    """GroupNormalization takes its statistics over every axis but the batch and the group axis
+    (``group_normalization.py`` ``_apply_normalization``): over the time axis too, unless the time
+    axis is the channel axis and every step is its own group (``groups=-1``)."""
+    axis, groups = cfg.get("axis", -1), cfg.get("groups", 32)
+    if _axis_covers_time(axis, rank):  # the channel axis is time: steps are grouped
+        return False if groups == -1 else None  # None: mixes unless groups equals the length
+    if rank is None:  # axis -1 on (batch, time) is time again; on (batch, time, ...) time is reduced
+        return None if groups == -1 else True
+    return rank >= 3 or None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .._record import record
-from .axes import _axis_covers_time, _einsum_mixes, _int_tuple
+from .axes import _axis_covers_time, _einsum_mixes, _group_norm_mixes, _int_tuple
 from .lambdas import is_identity_fn
 from .layers import ZERO_ACTIVATIONS, Spec, canonical, lookup
 
@@ -57,7 +57,11 @@ def resolve(class_name: str, config: dict, rank: int | None = None, spec: Spec |
     elif t == "norm":
         axis = cfg.get("axis", -1)
         if name == "GroupNormalization":
-            b.mixes_time = False if cfg.get("axis", -1) in (-1, None) and rank == 3 else None
+            b.mixes_time = _group_norm_mixes(cfg, rank)
+        elif name in ("BatchNormalization", "SyncBatchNormalization"):
+            # ``axis`` is the axis it keeps: moving statistics in inference, and in training moments weighted
+            # by the mask (batch_normalization.py ``_moments``): never across steps, whatever the axis
+            b.mixes_time = False
         else:
             b.mixes_time = _axis_covers_time(axis, rank)
     elif t in ("resize", "embed", "rnn"):
@@ -92,6 +96,8 @@ def resolve(class_name: str, config: dict, rank: int | None = None, spec: Spec |
             b.values = "unknown"  # a custom activation: whether it keeps zeros is unknown
         else:
             b.values = "zero" if cfg.get("use_bias") is False and act in ZERO_ACTIVATIONS else "learned"
+    elif name == "SpectralNormalization":
+        b = _spectral_norm(b, cfg, rank)
     elif spec.mask == "rnn":
         inner = cfg
         if name == "Bidirectional":
@@ -103,4 +109,20 @@ def resolve(class_name: str, config: dict, rank: int | None = None, spec: Spec |
         b.mask = "propagate" if rs else "consume"
         b.zero_output = rs and (bool(inner.get("zero_output_for_mask")) or name == "Bidirectional")
         b.mixes_time = False
+    return b
+
+
+def _spectral_norm(b: Behaviour, cfg: dict, rank: int | None) -> Behaviour:
+    """SpectralNormalization's ``call`` is its wrapped layer's (spectral_normalization.py): the mask survives
+    only what the wrapped layer passes, and time steps mix as the wrapped layer mixes them."""
+    inner = cfg.get("layer")
+    if not isinstance(inner, dict) or not isinstance(inner.get("class_name"), str) \
+            or canonical(inner["class_name"]) == "SpectralNormalization":  # no recursion on a damaged config
+        return b
+    ib = resolve(inner["class_name"], inner.get("config") if isinstance(inner.get("config"), dict) else {}, rank)
+    if not ib.known:
+        return b
+    if ib.mask == "drop":  # a Conv inside: no mask comes out, and a kernel > 1 mixes steps
+        return ib
+    b.mixes_time, b.values = ib.mixes_time, ib.values
     return b

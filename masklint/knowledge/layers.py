@@ -23,7 +23,8 @@ that still appear in legacy ``.h5`` files) to a :class:`Spec`:
     ``step`` per-step, no mixing; ``conv``/``pool`` mix when the window along time is > 1;
     ``gpool`` reduces over time (mixes); ``flatten``; ``reshape``; ``permute``; ``repeat`` (new axis);
     ``embed`` (adds a feature axis); ``rnn``; ``resize`` (crop/pad/upsample: moves steps, no mixing);
-    ``norm`` (mixes only if ``axis`` includes 1); ``einsum``; ``encode`` (CategoryEncoding: mixes);
+    ``norm`` (mixes only if ``axis`` includes 1; GroupNormalization always on rank >= 3, BatchNormalization
+    never); ``einsum``; ``encode`` (CategoryEncoding: mixes);
     ``other`` (images/preprocessing: not a sequence op, mixing unknown)
 
 ``values``  ``learned`` (a new representation: never equals a mask value), ``keep`` (data values
@@ -37,7 +38,9 @@ that still appear in legacy ``.h5`` files) to a :class:`Spec`:
 Behaviour that depends on arguments (``return_sequences``, ``mask_zero``, Lambda ``mask=``, merge axis,
 Conv kernel sizes, normalization axes, Bidirectional ``merge_mode``) is resolved by
 :func:`~masklint.knowledge.behaviour.resolve`.
-``tests/test_knowledge.py`` checks this table against every layer class exported by the installed Keras.
+``tests/test_knowledge.py`` checks this table against every layer class exported by the installed Keras,
+``tests/test_knowledge_tf_keras.py`` against tf.keras 2 (its differences: :mod:`.keras2`), and
+``tests/test_knowledge_behaviour.py`` measures the ``time`` flag (does padding reach the real steps?).
 """
 from __future__ import annotations
 
@@ -80,6 +83,8 @@ LAYERS: dict[str, Spec] = {
     "ActivityRegularization": _PZ,
     "AlphaDropout": _P,
     "BatchNormalization": _s("propagate", "norm", call_mask=True),
+    # tf_keras 2 only (layers/normalization/batch_normalization.py: a deprecated BatchNormalization alias)
+    "SyncBatchNormalization": _s("propagate", "norm", call_mask=True),
     "Dense": _P,
     "Dropout": _PZ,
     "ELU": _PZ,
@@ -161,6 +166,13 @@ LAYERS: dict[str, Spec] = {
     "CuDNNLSTM": _s("drop", "rnn", consumer=True),  # Keras 2: cuDNN layers do not support masking
     "CuDNNGRU": _s("drop", "rnn", consumer=True),
     "RandomFourierFeatures": _DROP_PRE,
+    # tf_keras 2 only: no supports_masking, so the mask is dropped (silently, engine/base_layer.py
+    # _set_mask_metadata); DynamicEmbedding wraps an Embedding without mask_zero
+    # (layers/experimental/dynamic_embedding.py), DynamicLookup maps ids one by one
+    # (layers/experimental/dynamic_lookup.py), DenseFeatures reads feature columns (feature_column/)
+    "DynamicEmbedding": _s("drop", "embed"),
+    "DynamicLookup": _s("drop", "step"),
+    "DenseFeatures": _DROP_PRE,
     # --- drop: preprocessing and augmentation
     **{n: _DROP_PRE for n in (
         "Discretization", "HashedCrossing", "Hashing", "IntegerLookup", "StringLookup", "TextVectorization",
@@ -179,6 +191,7 @@ LAYERS: dict[str, Spec] = {
     **{n: _NA for n in (
         "InputLayer", "Layer", "Wrapper", "GRUCell", "LSTMCell", "SimpleRNNCell", "StackedRNNCells",
         "JaxLayer", "FlaxLayer", "TorchModuleWrapper", "TFSMLayer",
+        "AbstractRNNCell", "PreprocessingLayer",  # tf_keras 2 base classes
     )},
 }
 
@@ -220,9 +233,12 @@ POSITIONAL_ARGS: dict[str, tuple[str, ...]] = {
     "Activation": ("activation",),
     "Reshape": ("target_shape",), "Permute": ("dims",), "RepeatVector": ("n",),
     "Bidirectional": ("layer", "merge_mode"), "TimeDistributed": ("layer",),
+    "SpectralNormalization": ("layer", "power_iterations"),
     "Lambda": ("function", "output_shape", "mask"),
     "MultiHeadAttention": ("num_heads", "key_dim"),
     "Concatenate": ("axis",), "Softmax": ("axis",), "LayerNormalization": ("axis",),
+    "GroupNormalization": ("groups", "axis"), "BatchNormalization": ("axis",), "UnitNormalization": ("axis",),
+    "RMSNormalization": ("axis",), "SyncBatchNormalization": ("axis",),
     "Dot": ("axes",), "EinsumDense": ("equation", "output_shape"),
     "Cropping1D": ("cropping",), "ZeroPadding1D": ("padding",), "UpSampling1D": ("size",),
     "Rescaling": ("scale", "offset"),

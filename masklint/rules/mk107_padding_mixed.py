@@ -42,6 +42,8 @@ class PaddingMixed(Record):
     def fix(self) -> str:
         if self.op or self.culprit.class_name == "Lambda":  # a read of fixed positions, in an op or a Lambda
             return "use the RNN's return_sequences=False output (it is the last valid step), or a mask-aware pooling"
+        if self.how and self.culprit.class_name == "GroupNormalization":  # its statistics always span time
+            return "use LayerNormalization (per-step statistics over the features) instead of GroupNormalization"
         if self.how:
             return "normalize over the feature axis (axis=-1)"
         return ("use a mask-aware layer (GlobalAveragePooling1D, an RNN or attention) or zero the padding and "
