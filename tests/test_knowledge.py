@@ -79,6 +79,7 @@ LEGACY_NAMES = {
     "ThresholdedReLU",  # removed in Keras 3 (use ReLU(threshold=...))
     "RandomFourierFeatures",  # tf.keras.layers.experimental
     "RandomHeight", "RandomWidth",  # Keras 2 preprocessing, removed in Keras 3
+    "DenseFeatures", "AbstractRNNCell",  # tf.keras (tf_keras) only
 }
 
 

@@ -396,3 +396,17 @@ def build(maxlen=40, vocab=100):
     return keras.Model(inputs, layers.Dense(1)(x))
 ''')
     assert lint_file(str(p)) == []  # followed as the user's own layer (no mask, fixed length: nothing to say)
+
+
+def test_every_tf_keras_layer_is_in_the_table():
+    """tf_keras (TensorFlow 2 Keras) exports two layer classes Keras 3 does not: ``DenseFeatures`` (feature
+    columns, no sequence) and ``AbstractRNNCell`` (a base class); with them every exported class is known."""
+    import inspect
+
+    from masklint.knowledge import lookup
+
+    tf_keras = pytest.importorskip("tf_keras", reason="tf_keras (TensorFlow 2 Keras) is not installed")
+    missing = [n for n, c in vars(tf_keras.layers).items()
+               if inspect.isclass(c) and issubclass(c, tf_keras.layers.Layer) and lookup(n) is None]
+    assert not missing
+    assert lookup("DenseFeatures").mask == "drop" and lookup("AbstractRNNCell").mask == "na"

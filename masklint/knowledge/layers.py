@@ -165,6 +165,7 @@ LAYERS: dict[str, Spec] = {
     **{n: _DROP_PRE for n in (
         "Discretization", "HashedCrossing", "Hashing", "IntegerLookup", "StringLookup", "TextVectorization",
         "MelSpectrogram", "STFTSpectrogram",
+        "DenseFeatures",  # tf.keras: feature columns -> one dense vector
     )},
     **{n: _DROP_IMG for n in (
         "AugMix", "AutoContrast", "CenterCrop", "ContrastLimitedAdaptiveHistogramEqualization", "CutMix",
@@ -179,6 +180,7 @@ LAYERS: dict[str, Spec] = {
     **{n: _NA for n in (
         "InputLayer", "Layer", "Wrapper", "GRUCell", "LSTMCell", "SimpleRNNCell", "StackedRNNCells",
         "JaxLayer", "FlaxLayer", "TorchModuleWrapper", "TFSMLayer",
+        "AbstractRNNCell",  # tf.keras
     )},
 }
 
