@@ -277,6 +277,42 @@ def test_start_end_packer_is_padding_evidence(tmp_path, extra, mask, want):
         assert "StartEndPacker" in findings[0].message
 
 
+MAPPED = '''\
+import keras
+import keras_hub
+import tensorflow as tf
+
+tokenizer = keras_hub.tokenizers.WordPieceTokenizer(vocabulary=["[PAD]", "[UNK]", "good", "bad"])
+packer = keras_hub.layers.StartEndPacker(sequence_length=32)
+
+
+def preprocess(text, label):
+    return packer(tokenizer(text)), label
+
+
+def build(vocab=4):
+    inputs = keras.Input(shape=(None,), dtype="int32")
+    x = keras.layers.Embedding(vocab, 16{mask})(inputs)
+    x = keras.layers.GlobalAveragePooling1D()(x)
+    return keras.Model(inputs, keras.layers.Dense(1)(x))
+
+
+train_ds = tf.data.Dataset.from_tensor_slices((["good", "bad bad"], [1, 0])).batch(2).map(preprocess)
+model = build()
+model.fit(train_ds, epochs=1)
+'''
+
+
+def test_start_end_packer_in_a_dataset_map(tmp_path):
+    """The keras-io pattern: the packer runs in ``tf.data`` ``map``; its padding reaches the model ``fit``
+    is called on."""
+    p = tmp_path / "mapped.py"
+    p.write_text(MAPPED.format(mask=""))
+    assert [(f.code, f.line) for f in lint_file(str(p))] == [("MK101", 15)]
+    p.write_text(MAPPED.format(mask=", mask_zero=True"))
+    assert lint_file(str(p)) == []
+
+
 # --------------------------------------------------------------------------------------------------
 # 5. packages that do not install here: read from their source
 # --------------------------------------------------------------------------------------------------
