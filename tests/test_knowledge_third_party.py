@@ -156,6 +156,20 @@ def test_keras_hub_table_matches_installed_classes():
             assert bool(layer.supports_masking) == masks, (key, mz, spec.mask)
 
 
+def test_keras_hub_positional_parameters_match_the_installed_signatures():
+    """``TokenAndPositionEmbedding(V, L, D)`` in model code names its arguments as the class does."""
+    import inspect
+
+    from masklint.knowledge.third_party import THIRD_PARTY_POSITIONAL
+
+    kh = _hub_or_skip()
+    for key, names in THIRD_PARTY_POSITIONAL.items():
+        if key.startswith("keras_hub>"):
+            params = [p for p in inspect.signature(getattr(kh.layers, key.split(">")[1]).__init__).parameters
+                      if p != "self"]
+            assert tuple(params[:len(names)]) == names, key
+
+
 def test_keras_hub_start_end_packer_pads_as_the_source_front_end_says():
     """``StartEndPacker`` pads with 0 (no ``pad_value``) at the end, at the start with
     ``padding_side="left"``, and with ``return_padding_mask=True`` returns ``(ids, mask)``."""
