@@ -4,7 +4,9 @@ keras-self-attention's ``SeqSelfAttention``.
 
 Each reads the implicit Keras mask of the sequences it attends over unless the call passes that mask
 explicitly (``padding_mask=``, ``encoder_padding_mask=``...; KerasHub's
-``merge_padding_and_attention_mask`` uses the explicit one when both exist); its output carries the mask of
+``merge_padding_and_attention_mask`` uses the explicit one when both exist, though the inner
+``MultiHeadAttention`` still applies the input's Keras mask: measured in
+``tests/test_knowledge_third_party.py``); its output carries the mask of
 its query sequence (``supports_masking=True`` and the default ``compute_mask``), so after an explicit
 ``padding_mask`` on an unmasked sequence the output has no mask and a pooling after it averages padding.
 """
