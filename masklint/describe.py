@@ -80,10 +80,13 @@ def shorten(code: str, limit: int = MAX_WHAT) -> str:
 def saved_unknown(lay: Layer, known: dict | None) -> str | None:
     """Why masklint cannot follow a layer of a saved model (None when it can)."""
     from .knowledge.layers import lookup
+    from .knowledge.third_party import third_party_spec
 
     if lay.kind != LAYER:
         return None
     if known and any(k and k in known for k in (lay.registered_name, lay.class_name)):
+        return None
+    if third_party_spec(lay) is not None:  # KerasHub, keras-tcn... (knowledge/third_party.py)
         return None
     # a legacy .h5 written by Keras 3 stores a registered class as "package>Class", without a module
     if not lay.is_builtin or ">" in lay.class_name:

@@ -22,6 +22,7 @@ from ..rules.mk108_mask_crash import MaskCrash
 from . import shapes
 from .consumers import ConsumerChecks
 from .inlined import is_inlined_lambda, visit_inlined_lambda
+from .third_party import do_transformer
 from .custom import CustomLayerFlow
 from .producers import MaskProducers
 from .state import UNKNOWN, Lost, Mask, State, Time, is_int
@@ -143,12 +144,10 @@ class Analysis(CustomLayerFlow, MaskProducers, ConsumerChecks):
 
     # -- helpers ------------------------------------------------------------------------------
     def known_spec(self, lay: Layer) -> K.Spec | None:
-        if not self.known:
-            return None
-        for key in (lay.registered_name, lay.class_name):
+        for key in (lay.registered_name, lay.class_name) if self.known else ():
             if key and key in self.known:
                 return self.known[key]
-        return None
+        return K.third_party_spec(lay)  # KerasHub, keras-tcn... (knowledge/third_party.py)
 
     @staticmethod
     def carry(ins: list[State], **kw) -> State:
@@ -353,7 +352,7 @@ class Analysis(CustomLayerFlow, MaskProducers, ConsumerChecks):
             self.reach_consumer(s, lay)
         mixes = b.mixes_time
         # shapes and time axis
-        if name in ("Embedding", "ReversibleEmbedding"):
+        if K.is_embedding(lay):
             return self.do_embedding_nomask(node, s, st)
         if b.time in ("gpool", "flatten", "encode", "rnn", "other"):
             st.time = None
@@ -549,5 +548,5 @@ HANDLERS = {
     "create": Analysis.do_create, "propagate": Analysis.do_propagate, "td": Analysis.do_td,
     "transparent": Analysis.do_transparent, "consume": Analysis.do_consume, "drop": Analysis.do_drop,
     "drop_silent": Analysis.do_drop_silent, "merge": Analysis.do_merge, "concat": Analysis.do_concat,
-    "attention": Analysis.do_attention, "error": Analysis.do_error,
+    "attention": Analysis.do_attention, "error": Analysis.do_error, "transformer": do_transformer,
 }

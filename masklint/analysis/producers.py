@@ -27,7 +27,7 @@ class MaskProducers:
         cfg = lay.config
         if name == "Masking":
             return self.do_masking(node, s)
-        if name not in ("Embedding", "ReversibleEmbedding"):
+        if not K.is_embedding(lay):
             return self.do_custom_create(node, ins, b)
         # Embedding(mask_zero=True)
         st = self.carry([s])

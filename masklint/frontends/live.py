@@ -263,8 +263,8 @@ def known_specs(model) -> tuple[dict, dict]:
         layers = list(getattr(model, "layers", []))
     for lay in layers:
         cls = type(lay)
-        if _is_keras_class(cls):
-            continue
+        if _is_keras_class(cls) or K.third_party_key(cls.__name__, cls.__module__, None) is not None:
+            continue  # KerasHub, keras-tcn...: the knowledge table says more (knowledge/third_party.py)
         kind = layer_kind(lay)
         kinds[cls.__name__] = kind
         if kind is None:

@@ -9,6 +9,8 @@
 * :mod:`.lambda_code` the bounded reader of marshalled code objects the Lambda helpers use
 * :mod:`.cudnn`       :func:`cudnn_eligible`: whether an LSTM/GRU takes the cuDNN path
 * :mod:`.mask_value`  :func:`bad_mask_value`: Masking values that can never match
+* :mod:`.third_party` KerasHub/keras_nlp, keras-self-attention, keras-tcn and TensorFlow Addons layers, matched
+  by package (:func:`third_party_spec`)
 
 The names below are re-exported, so ``from masklint import knowledge as K; K.lookup(...)`` works.
 The Lambda helper ``lambdas.lambda_code`` is not: ``knowledge.lambda_code`` is the reader module,
@@ -38,6 +40,7 @@ from .layers import (
     lookup,
 )
 from .mask_value import bad_mask_value
+from .third_party import THIRD_PARTY, is_embedding, third_party_key, third_party_spec
 from .ops import (
     OP_CONTRACT,
     OP_POSITIONAL,
@@ -51,7 +54,8 @@ from .ops import (
 __all__ = [
     "ALIASES", "ATTENTION_CLASSES", "BEHAVIOUR_ARGS", "CLEARS_INPUT_MASKS", "CONVLSTM_CLASSES", "CUSTOM_KINDS",
     "LAYERS", "OP_CONTRACT", "OP_POSITIONAL", "OP_REDUCE", "OP_RESHAPE", "POSITIONAL_ARGS", "RNN_CLASSES",
-    "TF_POSITIONAL", "TF_REDUCE_PREFIX", "ZERO_ACTIVATIONS", "Behaviour", "Spec", "bad_mask_value",
+    "TF_POSITIONAL", "TF_REDUCE_PREFIX", "THIRD_PARTY", "ZERO_ACTIVATIONS", "Behaviour", "Spec", "bad_mask_value",
     "canonical", "cudnn_eligible", "custom_spec", "is_identity_fn", "is_identity_mask_fn", "lambda_code_bytes",
-    "lambda_mentions_mask", "lookup", "op_mixes_time", "resolve",
+    "lambda_mentions_mask", "is_embedding", "lookup", "op_mixes_time", "resolve", "third_party_key",
+    "third_party_spec",
 ]

@@ -50,7 +50,7 @@ def resolve(class_name: str, config: dict, rank: int | None = None, spec: Spec |
         ps = _int_tuple(cfg.get("pool_size"), 1)
         st = _int_tuple(cfg.get("strides") if cfg.get("strides") is not None else cfg.get("pool_size"), 1)
         b.mixes_time = None if ps is None else (ps[0] > 1 or (st is not None and st[0] > 1))
-    elif t in ("gpool", "encode"):
+    elif t in ("gpool", "encode", "mix"):  # mix: third-party layers that keep time and mix it
         b.mixes_time = True
     elif t == "flatten":
         b.mixes_time = None if rank is None else rank >= 3

@@ -7,11 +7,10 @@ Autofix (safe, source only): ``mask_zero=True`` on the Embedding when the paddin
 from __future__ import annotations
 
 from .._record import record
+from ..knowledge.third_party import is_embedding
 from .base import Record, Rule, at_line, q
 
 RULE = Rule("MK101", "missing-mask", "warning", "a mask consumer reads a padded sequence that carries no mask")
-
-_EMBEDDINGS = ("Embedding", "ReversibleEmbedding")
 
 
 @record
@@ -31,7 +30,7 @@ class MissingMask(Record):
             return ev
         origin = getattr(ev, "origin", None)
         where = at_line(origin, self.culprit)
-        what = "token ids" if self.culprit.class_name in _EMBEDDINGS else "data"
+        what = "token ids" if is_embedding(self.culprit) else "data"
         return f"{what} padded by {getattr(ev, 'how', 'padding')}{where}"
 
     def message(self) -> str:
@@ -40,7 +39,7 @@ class MissingMask(Record):
         return f"{q(self.consumer)} reads {self._evidence()}{src} without a mask, so padded steps are treated as real data"
 
     def fix(self) -> str:
-        if self.culprit.class_name in _EMBEDDINGS:
+        if is_embedding(self.culprit):  # Embedding, or KerasHub TokenAndPositionEmbedding
             return f"pass mask_zero=True to {q(self.culprit.path)} (id 0 must be the padding id)"
         how = getattr(self.evidence, "how", "")
         if isinstance(how, str) and how.endswith(("one_hot", "to_categorical")):  # one-hot of padded ids

@@ -15,6 +15,7 @@ from .lambda_nodes import LambdaNodes
 from .more_calls import MoreCalls
 from .names import _BUILTINS, bind_import, canonical_name, is_keras_model
 from .evidence import MoreEvidence
+from .hub_padding import HubPadding
 from .modules import FILE_KEY, LazyName, ModuleRef, TaggedLayers
 from .padding import PaddingFacts
 from .unknowns import TENSOR_DATA_ATTRS, UnknownNodes, all_tensors
@@ -33,7 +34,7 @@ _BINOPS = {"Multiply": "Multiply", "Add": "Add", "Subtract": "Subtract", "Divide
            "MatrixMultiply": "Matmul", "Power": "Power", "FloorDivide": "FloorDivide", "Modulo": "Mod"}
 
 
-class Extractor(MoreEvidence, CustomLayers, KerasCalls, PaddingFacts, UnknownNodes, MoreCalls, ClassModels,
+class Extractor(HubPadding, MoreEvidence, CustomLayers, KerasCalls, PaddingFacts, UnknownNodes, MoreCalls, ClassModels,
                 LambdaNodes, Containers):
     """Walks one libcst module: :meth:`run` returns the graphs of the models it builds; ``layers`` then
     holds every layer and pseudo-layer made (for positions) and ``extra_issues`` the findings that need

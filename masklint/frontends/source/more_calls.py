@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from ... import knowledge as K
 from ...ir import LAYER, Layer
+from ...knowledge.third_party import THIRD_PARTY_POSITIONAL
 from .names import _snake
 from .values import Const, LayerObj, _plain
 
@@ -68,18 +69,22 @@ class MoreCalls:
             return self.call_layer(obj, [inputs], {}, node)
         tp = third_party_class(q)
         if tp is not None:
-            return self.third_party_layer(tp[0], tp[1], kwargs, node)
+            return self.third_party_layer(tp[0], tp[1], kwargs, node, args)
         return None
 
-    def third_party_layer(self, module, cls, kwargs, node):
+    def third_party_layer(self, module, cls, kwargs, node, args=()):
         name_v = kwargs.get("name")
         name = name_v.v if isinstance(name_v, Const) and isinstance(name_v.v, str) else self.auto_name(_snake(cls))
-        config = {k: _plain(v.v) if isinstance(v, Const) else None for k, v in kwargs.items()}
-        config["name"] = name
         pkg = module.split(".")[0]
+        key = K.third_party_key(cls, module, f"{pkg}>{cls}")
+        # positional constructor arguments, named as the package's signature names them
+        config = {p: _plain(v.v) if isinstance(v, Const) else None
+                  for p, v in zip(THIRD_PARTY_POSITIONAL.get(key, ()), args)}
+        config.update({k: _plain(v.v) if isinstance(v, Const) else None for k, v in kwargs.items()})
+        config["name"] = name
         lay = Layer(name=name, path=name, class_name=cls, module=module, registered_name=f"{pkg}>{cls}",
                     config=config, kind=LAYER)
-        if K.lookup(cls) is None:
+        if K.third_party_spec(lay) is None:
             lay.why = f"third-party class {module}.{cls}: its mask behaviour is not in masklint's table"
         lay.cst = node
         self.layers.append(lay)
