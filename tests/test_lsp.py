@@ -201,3 +201,59 @@ def test_server_command_imports_no_pygls_until_it_runs():
     r = subprocess.run([sys.executable, "-c", blocker], capture_output=True, text=True, timeout=60,
                        env=dict(os.environ))
     assert r.returncode == 2 and "install the 'lsp' extra" in r.stderr
+
+
+@pytest.mark.asyncio
+async def test_correct_code_is_silent_and_fix_all_is_offered_only_with_a_fix(client: LanguageClient, tmp_path):
+    uri = await _open(client, tmp_path / "fixed.py", FIXED)
+    assert list(client.diagnostics[uri]) == []
+    only = types.CodeActionContext(diagnostics=[], only=[types.CodeActionKind.SourceFixAll])
+    zero = types.Range(start=types.Position(line=0, character=0), end=types.Position(line=0, character=0))
+    actions = await client.text_document_code_action_async(types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), range=zero, context=only))
+    assert not actions
+    uri = await _open(client, tmp_path / "classifier.py", CLASSIFIER)
+    actions = await client.text_document_code_action_async(types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), range=zero, context=only))
+    [fix_all] = actions
+    assert fix_all.kind == "source.fixAll.masklint"
+    [edit] = fix_all.edit.changes[uri]
+    assert "mask_zero=True" in _apply(CLASSIFIER, edit)
+
+
+def test_which_documents_are_linted():
+    from masklint.lsp.documents import lintable
+
+    assert lintable("file:///p/a.py", "/p/a.py", "python")
+    assert lintable("file:///p/nb.ipynb", "/p/nb.ipynb", "json")
+    assert lintable("untitled:Untitled-1", None, "python")
+    assert not lintable("file:///p/a.json", "/p/a.json", "json")
+    assert not lintable("vscode-notebook-cell:/p/nb.ipynb#W1sZmlsZQ%3D%3D", "/p/nb.ipynb", "python")
+
+
+def test_server_lint_path_imports_no_tensorflow_or_keras():
+    """The server's lint and fix of a document (what each didChange and code action runs) stay static."""
+    import subprocess
+
+    code = ("import sys\nfrom masklint.lsp import server\nfrom masklint.lsp.documents import lint_document, fixed_text\n"
+            f"t = {CLASSIFIER!r}\n"
+            "assert [f.code for f in lint_document(t, '/nonexistent/a.py').findings] == ['MK102']\n"
+            "assert 'mask_zero=True' in fixed_text(t, '/nonexistent/a.py')\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras', 'tf_keras', 'jax', "
+            "'torch')))")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip().splitlines()[-1] == "[]"
+
+
+@pytest.mark.asyncio
+async def test_save_lints_at_once(client: LanguageClient, tmp_path):
+    path = tmp_path / "classifier.py"
+    path.write_text(CLASSIFIER)
+    uri = await _open(client, path, CLASSIFIER)
+    client.text_document_did_save(types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri)))
+    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    assert [d.code for d in client.diagnostics[uri]] == ["MK102"]
+    client.text_document_did_close(types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri)))
+    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    assert list(client.diagnostics[uri]) == []

@@ -31,7 +31,12 @@ class Linted:
         self.problem = problem
 
 
-def lintable(path: str | None, language_id: str | None = None) -> bool:
+def lintable(uri: str, path: str | None, language_id: str | None = None) -> bool:
+    """Whether a document is linted: a file (or an unsaved buffer) of Python code or a notebook. A
+    notebook's cells opened one by one (``vscode-notebook-cell:`` documents) are not: a cell alone is
+    not the module its notebook runs."""
+    if not uri.startswith(("file:", "untitled:")):
+        return False
     if path and path.lower().endswith(PYTHON_EXTS + NOTEBOOK_EXTS):
         return True
     return language_id == "python"

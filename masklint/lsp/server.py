@@ -39,7 +39,7 @@ class MasklintServer(LanguageServer):
     def lint_now(self, uri: str) -> None:
         self.pending.pop(uri, None)
         doc = self._doc(uri)
-        if doc is None or not lintable(doc.path or uri, doc.language_id):
+        if doc is None or not lintable(uri, doc.path, doc.language_id):
             return
         text, version = doc.source, doc.version
         linted = lint_document(text, document_path(uri, doc.path))
@@ -111,7 +111,7 @@ def build() -> MasklintServer:
     def code_action(ls: MasklintServer, params: types.CodeActionParams):
         uri = params.text_document.uri
         doc = ls._doc(uri)
-        if doc is None or not lintable(doc.path or uri, doc.language_id):
+        if doc is None or not lintable(uri, doc.path, doc.language_id):
             return []
         try:
             return code_actions(doc, document_path(uri, doc.path), params, ls.fixes)
