@@ -235,7 +235,8 @@ def test_server_lint_path_imports_no_tensorflow_or_keras():
     """The server's lint and fix of a document (what each didChange and code action runs) stay static."""
     import subprocess
 
-    code = ("import sys\nfrom masklint.lsp import server\nfrom masklint.lsp.documents import lint_document, fixed_text\n"
+    code = ("import sys\nfrom masklint.lsp import server\n"
+            "from masklint.lsp.documents import lint_document, fixed_text\n"
             f"t = {CLASSIFIER!r}\n"
             "assert [f.code for f in lint_document(t, '/nonexistent/a.py').findings] == ['MK102']\n"
             "assert 'mask_zero=True' in fixed_text(t, '/nonexistent/a.py')\n"
@@ -254,6 +255,7 @@ async def test_save_lints_at_once(client: LanguageClient, tmp_path):
     client.text_document_did_save(types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri)))
     await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
     assert [d.code for d in client.diagnostics[uri]] == ["MK102"]
-    client.text_document_did_close(types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri)))
+    doc = types.TextDocumentIdentifier(uri=uri)
+    client.text_document_did_close(types.DidCloseTextDocumentParams(text_document=doc))
     await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
     assert list(client.diagnostics[uri]) == []

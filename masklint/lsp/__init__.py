@@ -20,7 +20,7 @@ def serve() -> int:
     import sys
 
     try:
-        import pygls  # noqa: F401
+        import pygls  # noqa: F401  (the server's one dependency)
     except ImportError:
         sys.stderr.write(f"masklint: error: {MISSING}\n")
         return 2

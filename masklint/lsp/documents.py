@@ -2,9 +2,10 @@
 configuration of its path (the nearest ``pyproject.toml`` with a ``[tool.masklint]`` table, read again
 for every lint so that an edited configuration applies at once); and its fixed text.
 
-A Python file is linted as ``masklint --stdin-filename PATH -`` lints it (:func:`lint_source_text`);
-a notebook arrives as the ``.ipynb`` file's JSON text and is linted as a notebook file is, its findings
-placed by cell and by the JSON text's line and column (``extra["file_line"]``/``["file_column"]``).
+The text is linted as ``masklint --stdin-filename PATH -`` lints standard input
+(:func:`masklint.lint_command.lint_bytes`); a notebook arrives as the ``.ipynb`` file's JSON text and
+is linted as a notebook file is, its findings placed by cell and by the JSON text's line and column
+(``extra["file_line"]``/``["file_column"]``).
 Nothing here imports pygls.
 """
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import os
 
 from ..config import ConfigError
-from ..errors import InternalError, LintError
+from ..errors import InternalError
 from ..project import Project
 from ..runner import RunResult, guarded
 
@@ -50,18 +51,6 @@ def _encode(text: str) -> bytes:
     return text.encode("utf-8", "surrogatepass")  # a lone surrogate: "is not UTF-8 text", as for a file
 
 
-def _lint(raw: bytes, path: str, known):
-    if is_notebook(path):
-        from ..notebook.lint import lint_notebook, read_notebook_bytes
-
-        return lint_notebook(read_notebook_bytes(raw), path, known)
-    from ..source_lint import MAX_SOURCE_BYTES, lint_source_text
-
-    if len(raw) > MAX_SOURCE_BYTES:
-        raise LintError(f"is larger than {MAX_SOURCE_BYTES} bytes; not linted")
-    return lint_source_text(raw, path, known)
-
-
 def _project(path: str) -> Project:
     return Project.load([path])
 
@@ -74,7 +63,9 @@ def lint_document(text: str, path: str) -> Linted:
             return Linted()
     except ConfigError as exc:
         return Linted(problem=f"configuration error: {exc}")
-    found, err = guarded(_lint, _encode(text), path, project.known(path))
+    from ..lint_command import lint_bytes
+
+    found, err = guarded(lint_bytes, _encode(text), path, project.known(path))
     if err is not None:
         if isinstance(err, InternalError):
             return Linted(problem=f"internal error: {err.detail} (please report it)")
