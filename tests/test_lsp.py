@@ -156,6 +156,14 @@ async def test_configuration_ignores_the_rule(client: LanguageClient, tmp_path):
 
 
 @pytest.mark.asyncio
+async def test_configuration_error_is_one_diagnostic(client: LanguageClient, tmp_path):
+    (tmp_path / "pyproject.toml").write_text('[tool.masklint]\nignroe = ["MK102"]\n')
+    uri = await _open(client, tmp_path / "classifier.py", CLASSIFIER)
+    [d] = client.diagnostics[uri]
+    assert d.code is None and d.message.startswith("masklint: configuration error: ") and "ignroe" in d.message
+
+
+@pytest.mark.asyncio
 async def test_syntax_error_clears_and_server_goes_on(client: LanguageClient, tmp_path):
     path = tmp_path / "classifier.py"
     uri = await _open(client, path, CLASSIFIER)
