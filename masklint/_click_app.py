@@ -41,6 +41,7 @@ def cli():
     masklint models PATH... list the models masklint understood in each file, and
                             the parts it could not follow (to lint a directory named
                             models, write masklint ./models)
+    masklint server         a language server on stdio for editors (the 'lsp' extra)
     """
 
 
@@ -118,6 +119,16 @@ def models_cmd(paths, fmt, config, isolated, debug):
     from .models_command import run_models
 
     raise click.exceptions.Exit(run_models(paths, fmt=fmt, config=config, isolated=isolated, debug=debug))
+
+
+@cli.command("server")
+def server_cmd():
+    """Run the Language Server Protocol server on stdio: masklint's diagnostics and safe fixes in
+    editors (needs pygls: pip install 'masklint[lsp]'). To lint a directory named server, write
+    masklint ./server."""
+    from .lsp import serve
+
+    raise click.exceptions.Exit(serve())
 
 
 cli.add_command(probe_cmd, "probe")

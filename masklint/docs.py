@@ -25,3 +25,16 @@ def rule_doc(code: str) -> str:
         return f"{r.code} {r.name} ({r.severity}): {r.summary}"
     with open(p, encoding="utf-8") as fh:
         return fh.read()
+
+
+#: where a rule's document is published: the repository's ``rules/`` at the installed version's tag
+#: (the repository URL as the README's pre-commit section writes it)
+RULE_URL = "https://github.com/OWNER/masklint/blob/v{version}/rules/{code}-{name}.md"
+
+
+def rule_url(code: str) -> str:
+    """A stable link to the document of rule ``code`` (the editor server's ``codeDescription.href``)."""
+    from ._version import __version__
+
+    r = RULES[code]
+    return RULE_URL.format(version=__version__, code=r.code, name=r.name)

@@ -61,8 +61,11 @@ def run_fixes(paths, write: bool, keep=None, want=None) -> tuple[int, list[tuple
 
 def _lint_stdin(name: str | None, known) -> list[Finding]:
     """Lint source (or a model file's bytes) read from standard input, reported as ``name``."""
-    raw = sys.stdin.buffer.read()
-    label = name or "-"
+    return lint_bytes(sys.stdin.buffer.read(), name or "-", known)
+
+
+def lint_bytes(raw: bytes, label: str, known) -> list[Finding]:
+    """Lint a file's content held in memory (standard input, an editor's buffer) as the file ``label``."""
     if label.lower().endswith(MODEL_EXTS + (".json",)):
         import tempfile
 

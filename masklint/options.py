@@ -82,7 +82,7 @@ OPTIONS: tuple[Option, ...] = (
 #: dest -> option
 BY_DEST: dict[str, Option] = {o.dest: o for o in OPTIONS}
 #: the first word of a command line that is a subcommand, not a path
-SUBCOMMANDS = ("check", "rules", "rule", "probe", "models")
+SUBCOMMANDS = ("check", "rules", "rule", "probe", "models", "server")
 
 # the fast path's lookup: every flag of a lint option -> the option
 _FAST = {flag: o for o in OPTIONS if o.group == "lint" for flag in o.flags}

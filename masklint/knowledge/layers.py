@@ -177,7 +177,6 @@ LAYERS: dict[str, Spec] = {
     **{n: _DROP_PRE for n in (
         "Discretization", "HashedCrossing", "Hashing", "IntegerLookup", "StringLookup", "TextVectorization",
         "MelSpectrogram", "STFTSpectrogram",
-        "DenseFeatures",  # tf.keras: feature columns -> one dense vector
     )},
     **{n: _DROP_IMG for n in (
         "AugMix", "AutoContrast", "CenterCrop", "ContrastLimitedAdaptiveHistogramEqualization", "CutMix",
