@@ -146,6 +146,17 @@ def hub_encoder_explicit_padding_mask():
     return hub_encoder(1, explicit=True)
 
 
+def hub_encoder_fixed_length():
+    """The keras-io layout: ids of a fixed length (the position table's), padded post to it."""
+    keras, L, _ = _k()
+    H = hub_layers()
+    i = keras.Input((24,), dtype="int32")
+    x = H.TokenAndPositionEmbedding(60, 24, 16, mask_zero=True, name="tok_pos")(i)
+    x = H.TransformerEncoder(32, 2, name="encoder")(x)
+    x = L.GlobalAveragePooling1D()(x)
+    return keras.Model(i, L.Dense(1, activation="sigmoid")(x))
+
+
 def hub_decoder_only():
     """A GPT-style decoder (causal self-attention), next-token logits at every step."""
     keras, L, _ = _k()
@@ -203,6 +214,29 @@ def ids_and_float_concat_bilstm():
     x = L.Concatenate()([L.Embedding(25, 4, mask_zero=True)(ids), L.Masking(0.0)(feats)])
     x = L.Bidirectional(L.LSTM(4, return_sequences=True))(x)
     x = L.GlobalAveragePooling1D()(x)
+    return keras.Model([ids, feats], L.Dense(1)(x))
+
+
+def words_and_fixed_positions_concat():
+    """Variable-length word ids and a second, fixed-length id stream with its own position embedding
+    (masking id 0 in compute_mask), concatenated: both inputs must be padded to one length."""
+    keras, L, _ = _k()
+    words = keras.Input((None,), dtype="int32", name="words")
+    chars = keras.Input((12,), dtype="int32", name="char_ids")
+    x = L.Concatenate()([L.Embedding(25, 4, mask_zero=True)(words),
+                         positional_embedding_class()(12, 30, 4, name="char_pos")(chars)])
+    x = L.LSTM(5)(x)
+    return keras.Model([words, chars], L.Dense(1)(x))
+
+
+def ids_and_unmasked_fixed_features_concat():
+    """A leak: per-step features without a mask concatenated to masked ids (the merged mask marks every
+    step real). Before the aligned batches the probe fed 12 feature steps against 6 ids: a crash."""
+    keras, L, _ = _k()
+    ids = keras.Input((None,), dtype="int32", name="ids")
+    feats = keras.Input((12, 3), name="step_features")
+    x = L.Concatenate(name="concat")([L.Embedding(25, 4, mask_zero=True)(ids), feats])
+    x = L.LSTM(5, name="lstm")(x)
     return keras.Model([ids, feats], L.Dense(1)(x))
 
 
@@ -283,12 +317,14 @@ CORRECT = {
     "hub_encoder_one": hub_encoder_one,
     "hub_encoder_two": hub_encoder_two,
     "hub_encoder_explicit_padding_mask": hub_encoder_explicit_padding_mask,
+    "hub_encoder_fixed_length": hub_encoder_fixed_length,
     "hub_decoder_only": hub_decoder_only,
     "hub_encoder_on_custom_positions": hub_encoder_on_custom_positions,
     "two_masked_ids_concat": two_masked_ids_concat,
     "two_masked_floats_concat": two_masked_floats_concat,
     "two_masked_ids_add_gap": two_masked_ids_add_gap,
     "ids_and_float_concat_bilstm": ids_and_float_concat_bilstm,
+    "words_and_fixed_positions_concat": words_and_fixed_positions_concat,
     "encoder_decoder_states": encoder_decoder_states,
     "tokens_and_side_features": tokens_and_side_features,
     "nested_encoder_gap": nested_encoder_gap,
