@@ -85,6 +85,9 @@ def leaks(p) -> None:
                "predict": compare_runs(p.pred, p.ref, p.variants, p.L, p.fixed, p.rtol, n)}
     out_idx = [tp.index for tp in p.out_taps]
     shape_notes(p, out_idx)
+    # the report's largest differences: over the rows the contract judges (post; pre too where it counts)
+    counted = results if (p.fixed or contract.known_side(p) == "pre") else contract.side_results(
+        results, p.variants, "post")
     for mode, per in results.items():
         big = None
         table = {}
@@ -99,8 +102,9 @@ def leaks(p) -> None:
                     cur = table.get((key, side))
                     if cur is None or rd > cur[0]:
                         table[(key, side)] = (rd, d.tol, p.taps[k].name)
-                if big is None or d.ratio > big[0].ratio:
-                    big = (d, key, k)
+                c = counted[mode][key][k]
+                if big is None or c.ratio > big[0].ratio:
+                    big = (c, key, k)
         if big is not None:
             d, key, k = big
             rep.largest[mode] = (d.diff, d.tol, f"{p.taps[k].name} {key}")
