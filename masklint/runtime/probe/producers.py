@@ -10,7 +10,8 @@
 * The longest sequence a model takes: the smallest integer ``sequence_length`` of a layer that reads the
   input (an absolute position table), so that the probe's padded lengths stay within it.
 * Inputs merged on the feature axis: an input held constant by the plan (a fixed-length input without a
-  mask) that meets a padded sequence input at a layer where both have the time axis is padded with it.
+  mask) that meets a padded sequence input at a merge layer (``Concatenate`` on the feature axis, ``Add``,
+  ...) where both keep the time axis is padded with it.
 """
 from __future__ import annotations
 
@@ -110,6 +111,16 @@ def _ancestor_inputs(g, tensor, cache) -> frozenset:
     return cache[key]
 
 
+def _feature_merge(op) -> bool:
+    """A merge layer (Concatenate on the feature axis, Add, Multiply, ...): its inputs share the time axis."""
+    from keras.src.layers.merging.base_merge import Merge
+
+    if not isinstance(op, Merge):
+        return False
+    axis = getattr(op, "axis", -1)
+    return axis is None or axis == -1 or axis >= 2
+
+
 def time_aligned_with(g, seq_indices: set) -> set:
     """Indices of the model inputs (outside ``seq_indices``) that meet a sequence input at a layer whose
     inputs all keep a time axis of one length (rank >= 3): Concatenate, Add, ... on the feature axis."""
@@ -117,7 +128,7 @@ def time_aligned_with(g, seq_indices: set) -> set:
     out = set()
     for n in g.nodes:
         ts = list(n.input_tensors)
-        if len(ts) < 2:
+        if len(ts) < 2 or not _feature_merge(n.operation):
             continue
         shapes = [tuple(t.shape) for t in ts]
         if any(len(s) < 3 for s in shapes):
