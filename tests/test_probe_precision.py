@@ -95,8 +95,12 @@ def test_position_models_change_under_pre_padding_and_say_why(correct_reports):
 def test_known_post_padding_keeps_silent_on_fixed_length_positions():
     if not HUB:
         pytest.skip("keras_hub is not installed")
-    rep = _probe(pm.hub_encoder_fixed_length(), padding_side="post")
+    model = pm.hub_encoder_fixed_length()
+    rep = _probe(model, padding_side="post")
     assert rep.probed and rep.fixed and rep.all_findings() == [], rep.text()
+    # with --pad-value 0 the probe used to report MK301 asking for the mask_zero=True already set
+    rep = _probe(model, pad_value=0.0)
+    assert rep.all_findings() == [] and any("absolute positions shift" in n for n in rep.notes), rep.text()
 
 
 def test_pre_padded_data_reports_the_positions_shift_not_a_missing_mask():
@@ -183,20 +187,31 @@ def test_probe_and_check_run_on_the_jax_backend():
     assert out["correct"] == [], out
 
 
-def test_cli_padding_side_pre(tmp_path):
-    """``masklint probe --padding-side pre``: the data is pre-padded, so the unmasked causal LSTM's change
-    under pre-padding is a finding (without the option the same probe reports nothing, see above)."""
+def test_cli_padding_side_pre_and_the_factory_modules_padding(tmp_path):
+    """``masklint probe --padding-side pre``, or a factory whose module pads with ``pad_sequences`` (Keras'
+    default side is pre): the data is pre-padded, so the unmasked causal LSTM's change under pre-padding is
+    a finding (without either the same probe reports nothing, see above)."""
     from conftest import run_cli
 
-    (tmp_path / "lm.py").write_text(textwrap.dedent("""
+    build = textwrap.dedent("""
         import keras
         from keras import layers
+        from keras.utils import pad_sequences
 
         def build():
             return keras.Sequential([keras.Input((None, 3)), layers.LSTM(8, return_sequences=True, name="lstm")])
+    """)
+    (tmp_path / "lm.py").write_text(build)
+    (tmp_path / "lm_train.py").write_text(build + textwrap.dedent("""
+        def train(seqs, y):
+            x = pad_sequences(seqs, maxlen=40, dtype="float32")
+            model = build()
+            model.fit(x, y)
+            return model
     """))
-    r = run_cli("probe", "lm:build", "--padding-side", "pre", "--no-static", "--format", "json", cwd=str(tmp_path))
-    assert r.returncode == 1, r.stderr
-    (f,) = json.loads(r.stdout)
-    assert (f["code"], f["layer"]) == ("MK301", "lstm")
-    assert "post-padding leaves the real steps unchanged, and the data is pre-padded" in f["message"]
+    for args in (("lm:build", "--padding-side", "pre"), ("lm_train:build",)):
+        r = run_cli("probe", *args, "--no-static", "--format", "json", cwd=str(tmp_path))
+        assert r.returncode == 1, (args, r.stderr)
+        (f,) = json.loads(r.stdout)
+        assert (f["code"], f["layer"]) == ("MK301", "lstm")
+        assert "post-padding leaves the real steps unchanged, and the data is pre-padded" in f["message"]

@@ -99,13 +99,20 @@ def probe_target(target: str, *, static=True, known=None, **opts):
 
     imports = opts.pop("imports", ())
     unsafe = opts.pop("unsafe", False)
+    notes = []
     if is_factory_target(target):
         model = load_factory(target, imports)
+        if opts.get("padding_side") is None:  # the factory module's own padding facts
+            from .source_facts import padding_side_of_module
+
+            side = padding_side_of_module(target.split(":", 1)[0])
+            if side is not None:
+                opts["padding_side"] = side
+                notes.append(f"the data is {side}-padded (the pad_sequences calls of {target.split(':', 1)[0]})")
     else:
         model = load_model_file(target, unsafe=unsafe, imports=imports)
     live = None
     static_findings: list[Finding] = []
-    notes = []
     if static:
         live = analyse(model, target, known)
         static_findings = live.findings
