@@ -19,8 +19,8 @@ from ...rules.mk302_runtime_mask_lost import RuntimeMaskLost
 from ...rules.mk303_empty_sequence_nan import EmptySequenceNan
 from ...rules.mk304_probe_crash import ProbeCrash
 from ..loading import one_line
-from .batches import Batch
 from . import contract, nested
+from .batches import Batch
 from .comparison import compare_runs, compare_tap
 
 
