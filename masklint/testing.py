@@ -27,13 +27,15 @@ class PaddingLeakError(AssertionError):
 
 
 def assert_padding_invariant(model, *, pad_value=None, data=None, seed=0, tolerance=None, lengths=None,
-                             weights="perturbed", fail_on="warning", include_static=False, label=None):
+                             weights="perturbed", fail_on="warning", include_static=False, label=None,
+                             padding_side=None):
     """Probe ``model`` (see :func:`masklint.probe`) and raise :class:`PaddingLeakError` when a finding
     of severity ``fail_on`` or higher comes out (default ``"warning"``: a padding leak, a probe crash, a
     runtime mask lost, NaN on all-padding samples, and the ``data`` checks: mask-value mismatch, real
     values masked, cuDNN padding).
 
-    ``include_static=True`` also applies the static analysis of the live model.
+    ``include_static=True`` also applies the static analysis of the live model. ``padding_side="pre"``: the
+    real data is pre-padded (a change under pre-padding alone is then a finding).
     The error message is the same report as ``masklint probe`` prints. Returns the report otherwise.
     The model's weights are restored after the probe.
     """
@@ -46,7 +48,7 @@ def assert_padding_invariant(model, *, pad_value=None, data=None, seed=0, tolera
         raise ValueError(f"fail_on must be one of {', '.join(SEVERITY_RANK)}")
     live = analyse(model, label) if include_static else None
     rep = probe_report(model, label=label, pad_value=pad_value, data=data, seed=seed, tolerance=tolerance,
-                       lengths=lengths, weights=weights, live=live)
+                       lengths=lengths, weights=weights, live=live, padding_side=padding_side)
     found = rep.all_findings() + (list(live.findings) if live is not None else [])
     found.sort(key=Finding.sort_key)
     threshold = SEVERITY_RANK[fail_on]

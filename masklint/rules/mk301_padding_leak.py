@@ -21,7 +21,11 @@ class PaddingLeak(Record):
     changes receives a right mask), ``"nomask"`` (no mask covers the padding), ``"unknown"`` (no runtime
     masks). ``cleared``: (input, attention layer, its class) when the culprit's input lost its runtime
     mask to an attention layer called on it; ``pad``: the pad value of the probe's sequences. The
-    consumer is the first layer that changes, None when that is the culprit itself."""
+    consumer is the first layer that changes, None when that is the culprit itself. ``how`` may also be
+    ``"positions"`` (the first layer that changes makes a mask that covers the padding, yet changes under
+    pre-padding: the real steps' absolute positions shift) or ``"reads_own"`` (it makes a right mask but
+    reads the padding itself). ``side``: ``"pre"`` when only pre-padding changes the outputs (reported because
+    the data is known to be pre-padded, ``known_pre``), else ``""``."""
 
     RULE = RULE
     culprit: object
@@ -37,6 +41,8 @@ class PaddingLeak(Record):
     how: str = "unknown"
     cleared: tuple | None = None
     pad: float = 0.0
+    side: str = ""
+    known_pre: bool = False
 
     def _merge(self) -> bool:
         return self.culprit.class_name in MERGES
@@ -71,10 +77,26 @@ class PaddingLeak(Record):
             msg += f"; {first} ({self.first_class}) receives the mask but ignores it"
         elif how == "nomask":
             msg += f"; no mask covers the padding that {first} ({self.first_class}) reads"
+        elif how == "positions":
+            msg += (f"; {first} ({self.first_class}) makes a mask that covers the padding, but the real steps' "
+                    f"absolute positions shift under pre-padding (an absolute position embedding)")
+        elif how == "reads_own":
+            msg += f"; {first} ({self.first_class}) makes a mask that covers the padding but reads the padding itself"
+        if self.side == "pre":
+            msg += ("; post-padding leaves the real steps unchanged" +
+                    (", and the data is pre-padded" if self.known_pre else ""))
         return msg
 
     def fix(self) -> str:
         c, first, how = q(self.culprit.path), q(self.first_changed), self.how
+        if how == "positions":
+            return ("pad the sequences post (pad_sequences(..., padding='post')) so that every sequence starts at "
+                    "position 0, or use a relative position encoding")
+        if self.side == "pre":
+            return (f"pad the sequences post (padding='post'): post-padding does not reach the real steps here; "
+                    f"or mask the padding that {first} reads")
+        if how == "reads_own":
+            return f"make {first} ignore the padded steps in its own computation (its mask is right)"
         if self.cleared:
             return (f"pass the padding mask to {first} explicitly (e.g. attention_mask=pad_mask[:, None, :] "
                     f"for attention, mask=pad_mask otherwise)")
@@ -99,7 +121,8 @@ class PaddingLeak(Record):
 
     def extra(self) -> dict:
         return {"max_diff": self.max_diff, "tolerance": self.tolerance, "mode": self.mode, "variant": self.variant,
-                "output": self.output, "first_changed": self.first_changed, "how": self.how}
+                "output": self.output, "first_changed": self.first_changed, "how": self.how,
+                **({"side": self.side} if self.side else {})}
 
     def roles(self) -> dict:
         return {}  # a measurement: the reports list it without a mask path

@@ -46,6 +46,9 @@ def _positive(ctx, param, value):
               help="Padded lengths, comma-separated (default: L+1, 2L, 4L for real length L=5).")
 @click.option("--weights", type=click.Choice(("perturbed", "trained")), default=None,
               help="Perturb the weights (seeded, biases included; the default) or use them as they are.")
+@click.option("--padding-side", type=click.Choice(("pre", "post")), default=None,
+              help="How the real data is padded, when known: a change under pre-padding alone is reported only "
+                   "for pre-padded data (default: --data's side, else unknown).")
 @click.option("--unsafe", is_flag=True, help="Allow loading Lambda layers (runs bytecode stored in the file).")
 @click.option("--import", "imports", multiple=True, metavar="MODULE",
               help="Import MODULE first (registers custom layers); repeatable.")
@@ -54,8 +57,8 @@ def _positive(ctx, param, value):
 @option("fail_on")
 @option("isolated", help="Ignore [tool.masklint] configuration files.")
 @option("debug")
-def probe_cmd(targets, pad_value, data, seed, tolerance, lengths, weights, unsafe, imports, no_static, fmt, fail_on,
-              isolated, debug):
+def probe_cmd(targets, pad_value, data, seed, tolerance, lengths, weights, padding_side, unsafe, imports, no_static,
+              fmt, fail_on, isolated, debug):
     """Probe TARGET: a model file (.keras, .h5, .hdf5, model .json) or package.module:factory.
 
     \b
@@ -83,7 +86,8 @@ def probe_cmd(targets, pad_value, data, seed, tolerance, lengths, weights, unsaf
     code = run_probe(targets, pad_value=opts["pad_value"], data=data, seed=opts["seed"] or 0,
                      tolerance=opts["tolerance"], lengths=opts["lengths"], weights=opts["weights"] or "perturbed",
                      unsafe=unsafe, imports=imports, static=not no_static, fmt=fmt,
-                     fail_on=fail_on or settings.fail_on or "warning", debug=debug, known=settings.known or None)
+                     fail_on=fail_on or settings.fail_on or "warning", debug=debug, known=settings.known or None,
+                     padding_side=padding_side)
     raise click.exceptions.Exit(code)
 
 
@@ -95,13 +99,20 @@ def probe_target(target: str, *, static=True, known=None, **opts):
 
     imports = opts.pop("imports", ())
     unsafe = opts.pop("unsafe", False)
+    notes = []
     if is_factory_target(target):
         model = load_factory(target, imports)
+        if opts.get("padding_side") is None:  # the factory module's own padding facts
+            from .source_facts import padding_side_of_module
+
+            side = padding_side_of_module(target.split(":", 1)[0])
+            if side is not None:
+                opts["padding_side"] = side
+                notes.append(f"the data is {side}-padded (the pad_sequences calls of {target.split(':', 1)[0]})")
     else:
         model = load_model_file(target, unsafe=unsafe, imports=imports)
     live = None
     static_findings: list[Finding] = []
-    notes = []
     if static:
         live = analyse(model, target, known)
         static_findings = live.findings
@@ -113,7 +124,8 @@ def probe_target(target: str, *, static=True, known=None, **opts):
 
 
 def run_probe(targets, *, pad_value=None, data=None, seed=0, tolerance=None, lengths=None, weights="perturbed",
-              unsafe=False, imports=(), static=True, fmt="text", fail_on="warning", debug=False, known=None) -> int:
+              unsafe=False, imports=(), static=True, fmt="text", fail_on="warning", debug=False, known=None,
+              padding_side=None) -> int:
     from ..reporters import render
     from ..reporters.text import format_text, summary, use_colour
 
@@ -130,7 +142,8 @@ def run_probe(targets, *, pad_value=None, data=None, seed=0, tolerance=None, len
         try:
             rep, static_findings = probe_target(target, static=static, known=known, pad_value=pad_value,
                                                 data=data, seed=seed, tolerance=tolerance, lengths=lengths,
-                                                weights=weights, unsafe=unsafe, imports=imports)
+                                                weights=weights, unsafe=unsafe, imports=imports,
+                                                padding_side=padding_side)
         except LintError as exc:
             errors.append((target, str(exc)))
             continue

@@ -31,7 +31,9 @@ Method (the padding-leak rule's document in ``rules/`` describes it for users):
    largest ``|value|`` of the reference tensor at the real positions and ``rtol = 1e-5``
    (:data:`DEFAULT_RTOL`, ``--tolerance``). A value that becomes NaN/inf where the reference is finite is
    an infinite difference.
-7. **Findings.** padding-leak when a model output changes; the finding names the first layer (in graph
+7. **Findings.** padding-leak when a model output changes at the post-padded rows (the mask contract:
+   post-padding and batch-composition invariance, :mod:`.contract`; a change of the pre-padded rows alone
+   counts only for data known to be pre-padded, or for fixed-length inputs unless the positions shift); the finding names the first layer (in graph
    order, among the output's ancestors) whose real outputs change, the largest difference and the
    variant, and, from the runtime masks of the same pass, where the mask was lost or went wrong.
    runtime-mask-lost when an output has a symbolic mask but no runtime mask. empty-sequence-nan when
@@ -40,12 +42,15 @@ Method (the padding-leak rule's document in ``rules/`` describes it for users):
 Modules, in layer order (each imports only those above it):
 
 * :mod:`.graph`        the live layer graph: nodes in topological order, producers and consumers
+* :mod:`.producers`    mask producers, vocabularies, position tables and merged inputs, from the live layers
 * :mod:`.plan`         which inputs are padded and with what value, the lengths, the taps
 * :mod:`.batches`      base sequences and the padded probe batches
 * :mod:`.runs`         the intermediate-output view, eager and ``predict`` runs, weight perturbation
 * :mod:`.comparison`   tolerances and per-tap differences at the real positions
 * :mod:`.report`       :class:`ProbeReport`: what one probe did and found, as text
 * :mod:`.localisation` the first layer that changes, where the runtime mask was lost, a crash's layer
+* :mod:`.contract`     the mask contract: post-padded rows, and what a change under pre-padding alone means
+* :mod:`.nested`       localisation inside a nested model (its graph run on the same inputs)
 * :mod:`.rules`        the runtime rules' records from the runs
 * :mod:`.data_checks`  the ``--data`` checks (mask-value mismatch, real values masked, cuDNN padding)
 * :mod:`.driver`       one probe from start to end

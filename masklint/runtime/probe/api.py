@@ -15,10 +15,11 @@ from .report import ProbeReport
 
 
 def probe_report(model, *, label=None, pad_value=None, data=None, seed=0, tolerance=None, lengths=None,
-                 weights="perturbed", live=None, known=None) -> ProbeReport:
+                 weights="perturbed", live=None, known=None, padding_side=None) -> ProbeReport:
     """Probe a live model; ``data`` is a path to a ``.npy``/``.npz`` sample or a numpy array. ``live``: the
     live front end's analysis of the model (:func:`masklint.frontends.live.analyse`), when the caller has
-    it; the findings name its IR layers."""
+    it; the findings name its IR layers. ``padding_side``: ``"pre"`` or ``"post"`` when the real data is known
+    to be padded so (a change under pre-padding alone is reported only for pre-padded data)."""
     keras = import_keras()
     label = label or getattr(model, "name", "model")
     arrays, data_path = None, None
@@ -42,7 +43,7 @@ def probe_report(model, *, label=None, pad_value=None, data=None, seed=0, tolera
         except LintError:
             live = None
     p = _Probe(model, label, pad_value=pad_value, data=arrays, data_path=data_path, seed=seed,
-               tolerance=tolerance, lengths=lengths, weights=weights, live=live)
+               tolerance=tolerance, lengths=lengths, weights=weights, live=live, padding_side=padding_side)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         rep = p.go()
@@ -52,18 +53,18 @@ def probe_report(model, *, label=None, pad_value=None, data=None, seed=0, tolera
 
 
 def probe_file(path, *, pad_value=None, data=None, seed=0, tolerance=None, lengths=None, unsafe=False,
-               imports=(), weights="perturbed", known=None) -> list[Finding]:
+               imports=(), weights="perturbed", known=None, padding_side=None) -> list[Finding]:
     """Load a model file safely and probe it; raises LintError when it cannot be probed."""
     return probe_file_report(path, pad_value=pad_value, data=data, seed=seed, tolerance=tolerance,
                              lengths=lengths, unsafe=unsafe, imports=imports, weights=weights,
-                             known=known).all_findings()
+                             known=known, padding_side=padding_side).all_findings()
 
 
 def probe_file_report(path, *, pad_value=None, data=None, seed=0, tolerance=None, lengths=None, unsafe=False,
-                      imports=(), weights="perturbed", known=None) -> ProbeReport:
+                      imports=(), weights="perturbed", known=None, padding_side=None) -> ProbeReport:
     model = load_model_file(str(path), unsafe=unsafe, imports=imports)
     rep = probe_report(model, label=str(path), pad_value=pad_value, data=data, seed=seed, tolerance=tolerance,
-                       lengths=lengths, weights=weights, known=known)
+                       lengths=lengths, weights=weights, known=known, padding_side=padding_side)
     if getattr(model, "_masklint_no_weights", False):
         rep.notes.insert(0, "a model .json holds no weights: the probe runs on freshly initialised ones")
     return rep

@@ -41,7 +41,7 @@ def data_checks(p, live) -> list:
                     rnns.append((lay, inner))
         producer = p.layer_of(s.producer, s.producer_class) if s.producer is not None else None
         checks.append({"input": s.name, "array": s.data, "padding": s.padding, "producer": producer,
-                       "mask_zero": s.producer_class in ("Embedding", "ReversibleEmbedding"),
+                       "mask_zero": s.producer_class != "Masking" and s.mask_value == 0.0,
                        "mask_value": s.mask_value, "consumer": consumer, "rnns": rnns})
         if s.padding.value is None and not s.padding.given:
             p.report.notes.append(f"--data: no padding found in the array for input {s.name!r}")

@@ -20,7 +20,7 @@ from .runs import run_batches, tap_view
 
 class _Probe:
     def __init__(self, model, label, *, pad_value=None, data=None, data_path=None, seed=0, tolerance=None,
-                 lengths=None, weights="perturbed", live=None):
+                 lengths=None, weights="perturbed", live=None, padding_side=None):
         self.keras = import_keras()
         self.model = model
         self.label = label
@@ -28,6 +28,9 @@ class _Probe:
         graph = getattr(live, "graph", None)
         self.ir_layers = {lay.path: lay for lay in graph.walk_layers()} if graph is not None else {}
         self.pad_value = pad_value
+        if padding_side not in (None, "pre", "post"):
+            raise LintError("padding_side must be 'pre' or 'post'")
+        self.padding_side = padding_side  # how the real data is padded, when the caller knows (the contract)
         self.arrays = data
         self.data_path = data_path
         self.seed = int(seed) if seed is not None else 0

@@ -29,6 +29,7 @@ class SeqInput:
     mask_value: float | None = None
     data: object = None  # np.ndarray from --data
     padding: object = None  # data.Padding
+    max_time: int | None = None  # the longest sequence a layer reading it takes (a position table)
 
 
 @record
@@ -63,21 +64,43 @@ class LengthPlan:
 # --------------------------------------------------------------------------------------------------
 # inputs and pad values
 # --------------------------------------------------------------------------------------------------
-def mask_producer(g: LiveGraph, tensor):
-    """(layer, mask value) of the first Masking / Embedding(mask_zero=True) downstream of an input."""
+def mask_producer(g: LiveGraph, tensor, kind: str = "ids", step: tuple = ()):
+    """(layer, mask value) of the first mask producer downstream of an input, found on the live layers
+    (:mod:`.producers`): ``Masking``, ``mask_zero=True`` on a layer or its embedding sublayer, or a layer
+    reading the input whose own ``compute_mask`` masks a pad value."""
+    from ..loading import import_keras
+    from .producers import direct_consumers, mask_zero_layer, probed_mask_value
+
+    direct = {id(op) for op in direct_consumers(g, tensor)}
     for _, n in g.downstream(tensor):
         op = n.operation
-        cls = type(op).__name__
-        if cls == "Masking":
-            return op, float(op.mask_value) if op.mask_value is not None else None
-        if cls in ("Embedding", "ReversibleEmbedding") and getattr(op, "mask_zero", False):
-            return op, 0.0
+        for lay in [op] + (_nested_layers(op) if _is_model(op) else []):
+            if type(lay).__name__ == "Masking":
+                return op, float(lay.mask_value) if lay.mask_value is not None else None
+            if not _is_model(lay) and mask_zero_layer(lay):
+                return op, 0.0
+        if id(op) in direct and not _is_model(op):
+            v = probed_mask_value(import_keras(), op, kind, step)
+            if v is not None:
+                return op, v
     return None, None
 
 
+def _is_model(op) -> bool:
+    return type(op).__name__ in ("Functional", "Sequential") or hasattr(op, "_nodes_by_depth")
+
+
+def _nested_layers(op) -> list:
+    try:
+        return list(op._flatten_layers(include_self=False, recursive=True))
+    except Exception:  # noqa: BLE001
+        return []
+
+
 def embedding_vocab(g: LiveGraph, tensor) -> int | None:
-    dims = [n.operation.input_dim for _, n in g.consumers.get(id(tensor), [])
-            if type(n.operation).__name__ in ("Embedding", "ReversibleEmbedding")]
+    from .producers import direct_consumers, vocab_of
+
+    dims = [v for v in (vocab_of(op) for op in direct_consumers(g, tensor)) if v is not None]
     return min(dims) if dims else None
 
 
@@ -98,8 +121,8 @@ def plan_inputs(g: LiveGraph, pad_value=None, arrays=None) -> tuple[list, list, 
         data = arrays.get(name) if arrays else None
         vocab = embedding_vocab(g, t)
         ids = "int" in dtype or (len(shape) == 2 and vocab is not None)
-        prod, mv = mask_producer(g, t)
         rank = len(shape)
+        prod, mv = mask_producer(g, t, "ids" if ids else "float", tuple(shape[2:]))
         time = shape[1] if rank >= 2 else None
         is_seq = (rank >= 3 or (rank == 2 and ids)) and (
             time is None or prod is not None or pad_value is not None or data is not None)
@@ -118,8 +141,35 @@ def plan_inputs(g: LiveGraph, pad_value=None, arrays=None) -> tuple[list, list, 
         s = SeqInput(idx, name, "ids" if ids else "float", time, tuple(step), dtype, vocab=vocab, data=data)
         if prod is not None:
             s.producer, s.producer_class, s.mask_value = prod.name, type(prod).__name__, mv
+        s.max_time = max_time(g, t)
         seqs.append(s)
+    promote_aligned(g, seqs, others, notes)
     return seqs, others, notes
+
+
+def max_time(g: LiveGraph, tensor) -> int | None:
+    from .producers import max_length_of
+
+    lens = [v for v in (max_length_of(n.operation) for _, n in g.downstream(tensor)) if v is not None]
+    return min(lens) if lens else None
+
+
+def promote_aligned(g: LiveGraph, seqs: list, others: list, notes: list) -> None:
+    """Inputs held constant that meet a sequence input on the feature axis are padded with it (their time
+    lengths must fit)."""
+    from .producers import time_aligned_with
+
+    if not seqs:
+        return
+    aligned = time_aligned_with(g, {s.index for s in seqs})
+    for o in [o for o in others if o.index in aligned and len(o.shape) >= 1]:
+        others.remove(o)
+        kind = "ids" if "int" in o.dtype else "float"
+        seqs.append(SeqInput(o.index, o.name, kind, o.shape[0], tuple(o.shape[1:]), o.dtype, data=o.data,
+                             vocab=embedding_vocab(g, g.inputs[o.index])))
+        notes[:] = [n for n in notes if not n.startswith(f"input {o.name!r} has a fixed length")]
+        notes.append(f"input {o.name!r} meets a padded sequence input on the feature axis: padded with it")
+    seqs.sort(key=lambda s: s.index)
 
 
 def resolve_pads(seqs, pad_value) -> None:
@@ -203,6 +253,14 @@ def plan_lengths(seqs: list, lengths: list | None, notes: list) -> LengthPlan:
             notes.append("every row of --data is padding: synthetic sequences are used")
     if not fixed and not lengths:
         lengths = [L + 1, 2 * L, 4 * L]
+    caps = [s.max_time for s in seqs if s.max_time is not None]
+    if not fixed and caps:  # an absolute position table: no padded length beyond it
+        cap_t = min(caps)
+        kept = [t for t in lengths if t <= cap_t]
+        if len(kept) < len(lengths):
+            notes.append(f"padded lengths kept within {cap_t} steps (the longest sequence the model takes)")
+        lengths = kept or [cap_t]
+        L = min(L, cap_t - 1) if cap_t > 1 else L
     B = len(base_rows) if base_rows else BASE_SAMPLES
     return LengthPlan(fixed, t0, L, lengths, base_rows, B)
 

@@ -28,7 +28,7 @@ class ProbeReport:
     eager_passes: int = 0
     predict_passes: int = 0
     taps: int = 0
-    largest: dict = factory(dict)  # mode -> (diff, tol, description) over the model outputs
+    largest: dict = factory(dict)  # mode -> (diff, tol, description) over the model outputs (contract rows)
     variants: list = factory(list)  # per (mode, padded length, side): largest output difference
     empty_rows_evidence: bool = False
     probed: bool = False

@@ -19,6 +19,7 @@ from ...rules.mk302_runtime_mask_lost import RuntimeMaskLost
 from ...rules.mk303_empty_sequence_nan import EmptySequenceNan
 from ...rules.mk304_probe_crash import ProbeCrash
 from ..loading import one_line
+from . import contract, nested
 from .batches import Batch
 from .comparison import compare_runs, compare_tap
 
@@ -58,17 +59,35 @@ def describe_row(batch: Batch, row: int) -> str:
     return f"{what} to {batch.width} steps (row {row + 1} of {len(batch.rows)}, rows shuffled)"
 
 
+def _worst(p, results, out_idx):
+    """(worst, eager worst) over the model outputs: (ratio, mode, key, out tap, TapDiff) or None."""
+    worst = eager_worst = None
+    for mode, per in results.items():
+        for key, diffs in per.items():
+            for k in out_idx:
+                d = diffs[k]
+                if not d.comparable:
+                    continue
+                if worst is None or d.ratio > worst[0]:
+                    worst = (d.ratio, mode, key, p.taps[k], d)
+                if mode == "eager" and (eager_worst is None or d.ratio > eager_worst[0]):
+                    eager_worst = (d.ratio, mode, key, p.taps[k], d)
+    return worst, eager_worst
+
+
 def leaks(p) -> None:
-    """A padding leak: the largest output difference over every variant batch, localised; and the
-    report's largest differences per mode and per variant."""
+    """A padding leak: the largest output difference over the post-padded rows of every variant batch (the
+    mask contract, :mod:`.contract`), localised; a change of the pre-padded rows alone is reported only as
+    the contract says, with its cause. And the report's largest differences per mode and per variant."""
     rep = p.report
     n = len(p.taps)
     results = {"eager": compare_runs(p.eager, p.ref, p.variants, p.L, p.fixed, p.rtol, n),
                "predict": compare_runs(p.pred, p.ref, p.variants, p.L, p.fixed, p.rtol, n)}
     out_idx = [tp.index for tp in p.out_taps]
-    eager_worst = None
     shape_notes(p, out_idx)
-    worst = None  # (ratio, mode, key, out tap, TapDiff)
+    # the report's largest differences: over the rows the contract judges (post; pre too where it counts)
+    counted = results if (p.fixed or contract.known_side(p) == "pre") else contract.side_results(
+        results, p.variants, "post")
     for mode, per in results.items():
         big = None
         table = {}
@@ -83,12 +102,9 @@ def leaks(p) -> None:
                     cur = table.get((key, side))
                     if cur is None or rd > cur[0]:
                         table[(key, side)] = (rd, d.tol, p.taps[k].name)
-                if big is None or d.ratio > big[0].ratio:
-                    big = (d, key, k)
-                if worst is None or d.ratio > worst[0]:
-                    worst = (d.ratio, mode, key, p.taps[k], d)
-                if mode == "eager" and (eager_worst is None or d.ratio > eager_worst[0]):
-                    eager_worst = (d.ratio, mode, key, p.taps[k], d)
+                c = counted[mode][key][k]
+                if big is None or c.ratio > big[0].ratio:
+                    big = (c, key, k)
         if big is not None:
             d, key, k = big
             rep.largest[mode] = (d.diff, d.tol, f"{p.taps[k].name} {key}")
@@ -102,23 +118,50 @@ def leaks(p) -> None:
            (diffs[k] for k in out_idx)):
         rep.notes.append("no model output could be compared (their shapes change with the padding)")
         return
+    side = "post"
+    sided = contract.side_results(results, p.variants, side)
+    worst, eager_worst = _worst(p, sided, out_idx)
     if worst is None or worst[0] <= 1.0:
-        return
+        side = "pre"
+        sided = contract.side_results(results, p.variants, side)
+        worst, eager_worst = _worst(p, sided, out_idx)
+        if worst is None or worst[0] <= 1.0:
+            return
     if worst[1] == "predict" and eager_worst is not None and eager_worst[0] > 1.0:
         worst = eager_worst  # the eager pass has the runtime masks for localisation
     _, mode, key, out_tap, d = worst
     batch = next(b for b in p.variants if b.key == key)
-    diffs = results[mode][key]
-    first, culprit, how = p.where.localise(out_tap, diffs, batch, p.eager.get(batch.key),
-                                           results["eager"].get(batch.key, diffs), p.L)
+    diffs = sided[mode][key]
+    ediffs = sided["eager"].get(batch.key, diffs)
     eager_run = p.eager.get(batch.key)
+    first, culprit, how = p.where.localise(out_tap, diffs, batch, eager_run, ediffs, p.L)
+    first_name, first_class = first.name, first.class_name
+    first_diff = None if first is out_tap else diffs[first.index].diff
+    culprit_layer = _tap_layer(p, culprit)
+    first_state = contract.first_mask_state(p, first, batch, eager_run, ediffs)
+    keep = {j for j, r in enumerate(batch.rows) if r.side == side}
+    inner = nested.refine(p, first, batch, keep)
+    if inner is not None:  # the first layer that changes is a nested model: name the layer inside it
+        first_name, first_class, first_diff, first_state = (inner.first, inner.first_class, inner.first_diff,
+                                                            inner.first_state)
+        if culprit is first:
+            culprit_layer, how = p.layer_of(inner.culprit, inner.culprit_class), inner.how
     cleared = p.where.cleared_by_attention(culprit, eager_run) if (
         how == "dropped" and eager_run is not None and eager_run.masks is not None) else None
+    if side == "pre":
+        how = contract.pre_cause(how, first_state)
+        if not contract.report_pre(p, how):
+            rep.notes.append(contract.pre_note(p, how, first_name, first_class, d.diff, out_tap.name))
+            return
+    elif how in ("nomask", "unknown") and first_state == "ok":
+        how = "reads_own"  # the first layer that changes makes a right mask, yet reads the padding itself
+    consumer = first_name if culprit_layer.path != first_name else None
     _report(p, PaddingLeak(
-        _tap_layer(p, culprit), first.name if culprit is not first else None, max_diff=d.diff, tolerance=d.tol,
-        mode=mode, variant=describe_row(batch, d.row), output=out_tap.name, first_changed=first.name,
-        first_class=first.class_name, first_diff=None if first is out_tap else diffs[first.index].diff, how=how,
-        cleared=cleared, pad=p.seqs[0].pad if p.seqs else 0.0))
+        culprit_layer, consumer, max_diff=d.diff, tolerance=d.tol, mode=mode, variant=describe_row(batch, d.row),
+        output=out_tap.name, first_changed=first_name, first_class=first_class,
+        first_diff=None if first_name == out_tap.name else first_diff, how=how, cleared=cleared,
+        pad=p.seqs[0].pad if p.seqs else 0.0, side=side if side == "pre" and not p.fixed else "",
+        known_pre=contract.known_side(p) == "pre"))
 
 
 def shape_notes(p, out_idx) -> None:
