@@ -23,6 +23,13 @@ Keys (all optional)::
     pad-value = 0.0
     weights = "perturbed"            # perturbed | trained
 
+    target-keras = "3.16"            # the Keras version source code and live models run on
+    backend = "jax"                  # tensorflow | jax | torch | numpy | openvino
+
+``target-keras``/``backend`` default to the installed Keras' version (its package metadata, never
+imported) and to ``KERAS_BACKEND`` (else keras.json's backend, else TensorFlow); a saved model uses what
+its file records (see ``knowledge/versions.py``).
+
 A file is configured by the closest ``pyproject.toml`` that has a ``[tool.masklint]`` table; the
 command line overrides it. An unknown key or a bad value is an error (exit 2) that names the key.
 The TOML parser is only imported when a ``pyproject.toml`` mentions ``tool.masklint``.
@@ -37,7 +44,7 @@ from .errors import LintError
 from .selection import FAIL_ON, UsageError, parse_codes
 
 _TOP_KEYS = {"select", "ignore", "extend-select", "extend-ignore", "fail-on", "exclude", "extend-exclude",
-             "per-file-ignores", "known-mask-layers", "probe"}
+             "per-file-ignores", "known-mask-layers", "probe", "target-keras", "backend"}
 _PROBE_KEYS = {"tolerance": (float, int), "seed": (int,), "lengths": (list,), "pad-value": (float, int),
                "weights": (str,)}
 
@@ -61,6 +68,14 @@ class Settings:
     per_file_ignores: list[tuple[str, str | None, list[str]]] = factory(list)  # (glob, layer glob, codes)
     known: dict = factory(dict)  # class or registered name -> knowledge.Spec
     probe: dict = factory(dict)
+    target_keras: str | None = None  # "3.16": the Keras version of source code and live models
+    backend: str | None = None  # their backend
+
+    def target(self):
+        """The :class:`~masklint.knowledge.versions.Target` of source code and live models."""
+        from .knowledge import versions
+
+        return versions.configured(self.target_keras, self.backend)
 
     # -- matching -----------------------------------------------------------------------------
     def rel(self, path: str) -> str:
@@ -211,7 +226,23 @@ def parse_table(table, file: str, root: str) -> Settings:
             s.known = _known(file, value)
         elif key == "probe":
             s.probe = _probe(file, value)
+        elif key in ("target-keras", "backend"):
+            _target_key(s, file, key, value)
     return s
+
+
+def _target_key(s: Settings, file: str, key: str, value) -> None:
+    from .knowledge import versions
+
+    if key == "target-keras":
+        v = versions.parse_version(value)
+        if v is None or v[0] < 3:
+            raise _err(file, key, f"bad value {value!r} (a Keras 3 version such as \"3.16\")")
+        s.target_keras = value
+    else:
+        if versions.parse_backend(value) is None:
+            raise _err(file, key, f"bad value {value!r} (one of: {', '.join(versions.BACKENDS)})")
+        s.backend = value
 
 
 def load_file(file: str) -> Settings | None:

@@ -136,7 +136,8 @@ def run_check(paths, fmt=None, fail_on=None, select=(), ignore=(), exit_zero=Fal
         res = RunResult()
         if "-" in paths:
             label = stdin_filename or "-"
-            found, err = guarded(_lint_stdin, stdin_filename, project.known(label))
+            with project.targeting():
+                found, err = guarded(_lint_stdin, stdin_filename, project.known(label))
             if err is None:
                 res.findings.extend(found)
                 res.files += 1

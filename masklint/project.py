@@ -65,8 +65,15 @@ class Project:
              progress=None) -> RunResult:
         """Lint the files under ``paths`` that the configuration does not exclude, each with its
         ``known-mask-layers``. The findings are not selected yet: see :meth:`finish`."""
-        return _lint_files(paths, debug=debug, jobs=jobs, keep=lambda p: not self.settings(p).excluded(p),
-                           known_for=self.known, progress=progress)
+        with self.targeting():
+            return _lint_files(paths, debug=debug, jobs=jobs, keep=lambda p: not self.settings(p).excluded(p),
+                               known_for=self.known, progress=progress)
+
+    def targeting(self):
+        """A context in which each file is analysed for its configuration's ``target-keras``/``backend``."""
+        from .knowledge.versions import targets
+
+        return targets(lambda p: self.settings(p or ".").target())
 
     def select(self, findings: list[Finding], selection: Selection | None = None) -> list[Finding]:
         """The findings the configuration (and the command line's ``selection``) reports, sorted."""

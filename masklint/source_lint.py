@@ -6,6 +6,7 @@ import re
 from .analysis import run_analysis
 from .errors import LintError
 from .findings import Finding, finding_of
+from .knowledge.versions import target_for
 from .rules import mk002_unused_noqa, resolve
 
 SKIP_FILE = re.compile(r"^\s*#\s*masklint:\s*skip-file\b", re.M)
@@ -40,7 +41,7 @@ def _analyse(raw: bytes, path: str, known: dict | None = None, project=None):
     graphs, module, layers, extra = extract(text, path, project)
     issues = list(extra)
     for g in graphs:
-        issues.extend(run_analysis(g, known=known).issues.values())
+        issues.extend(run_analysis(g, known=known, target=lambda: target_for(path)).issues.values())
     return text, module, layers, issues
 
 
