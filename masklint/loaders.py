@@ -13,7 +13,7 @@ import zipfile
 from ._record import record
 
 from .errors import LintError, first_line, limit, over
-from .h5read import read_h5_bounded
+from .h5read import read_h5_bounded, split_version
 
 #: Default largest model config that is parsed (bytes); the limit in force is
 #: ``errors.limit("MASKLINT_MAX_CONFIG_BYTES")``, read from the environment at each load.
@@ -218,7 +218,8 @@ def _load_h5(path: str) -> ModelFile:
     if max_bytes is not None and len(raw) > max_bytes:
         raise over(CONFIG_LIMIT, "the 'model_config' attribute", len(raw))
     cfg = _check_model_dict(_loads(raw, "model_config"), "model_config")
-    return ModelFile(path, "h5", cfg, version)
+    version, backend = split_version(version)
+    return ModelFile(path, "h5", cfg, version, backend)
 
 
 def _load_json(path: str) -> ModelFile:

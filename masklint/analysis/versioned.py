@@ -37,5 +37,5 @@ class VersionedFlow:
                 self.states[id(t)] = replace(st, mask=None, lost=Lost(st.mask.origin, lay, "keras316"))
 
     def cudnn_applies(self) -> bool:
-        """Whether MK204's cuDNN right-padding rule holds on the target backend and version."""
+        """Whether the cuDNN right-padding rule (cudnn-padding) holds on the target backend and version."""
         return versions.cudnn_right_padding(self.target, self.keras_major)

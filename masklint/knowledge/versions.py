@@ -5,7 +5,8 @@ Where the target comes from:
 
 * a saved model: the ``keras_version`` and ``backend`` its file records (``.keras``: ``metadata.json``;
   ``to_json()`` files: top-level keys; a Keras 1/2 file is TensorFlow);
-* source code and live models: the configured target (``[tool.masklint] target-keras`` and
+* a live model: the Keras that built it (``keras.__version__``, ``keras.backend.backend()``);
+* source code: the configured target (``[tool.masklint] target-keras`` and
   ``backend``), by default the installed Keras' version read from its package metadata (never
   imported) and ``KERAS_BACKEND``, else the ``backend`` of ``$KERAS_HOME/keras.json``
   (``~/.keras/keras.json``), else TensorFlow (Keras' own order).
@@ -19,7 +20,7 @@ The behaviours (each with the source it was read from):
   their ``compute_mask`` is unchanged, but ``Layer.__call__`` only calls ``compute_mask`` when
   ``supports_masking`` is True (``layers/layer.py``, ``_set_mask_metadata``): the output has no mask
   and Keras warns that the layer "will therefore destroy the mask information".
-* :func:`cudnn_right_padding`: a masked, cuDNN-eligible LSTM/GRU needs right padding (MK204) on the
+* :func:`cudnn_right_padding`: a masked, cuDNN-eligible LSTM/GRU needs right padding (cudnn-padding) on the
   TensorFlow backend (``backend/tensorflow/rnn.py``, ``_is_sequence_right_padded``; tf.keras 2 too), and
   on PyTorch for Keras 3.10-3.13 (it raised ValueError on left padding; 3.14+, keras-team/keras#22470,
   takes the generic loop with a mask). On JAX ``lstm``/``gru`` raise NotImplementedError for a mask
@@ -90,7 +91,7 @@ def drops_output_mask(class_name: str, target: Target | None, keras_major: int =
 
 
 def cudnn_right_padding(target: Target | None, keras_major: int = 3) -> bool:
-    """Whether a masked, cuDNN-eligible LSTM/GRU needs right-padded data on ``target`` (MK204).
+    """Whether a masked, cuDNN-eligible LSTM/GRU needs right-padded data on ``target`` (cudnn-padding).
     An unknown backend counts as TensorFlow (Keras' default)."""
     if keras_major < 3 or target is None:
         return True  # tf.keras 2 is TensorFlow
