@@ -71,11 +71,12 @@ class Settings:
     target_keras: str | None = None  # "3.16": the Keras version of source code and live models
     backend: str | None = None  # their backend
 
-    def target(self):
-        """The :class:`~masklint.knowledge.versions.Target` of source code and live models."""
+    def target(self, keras: str | None = None, backend: str | None = None):
+        """The :class:`~masklint.knowledge.versions.Target` of source code (``keras``/``backend``: the
+        command line's, which override the configuration)."""
         from .knowledge import versions
 
-        return versions.configured(self.target_keras, self.backend)
+        return versions.configured(keras or self.target_keras, backend or self.backend)
 
     # -- matching -----------------------------------------------------------------------------
     def rel(self, path: str) -> str:

@@ -98,7 +98,8 @@ def _write_errors(errors, debug: bool) -> None:
 def run_check(paths, fmt=None, fail_on=None, select=(), ignore=(), exit_zero=False, debug=False,
               fix=False, diff=False, jobs=None, *, extend_select=(), extend_ignore=(), baseline=None,
               write_baseline=None, statistics=False, quiet=False, stdin_filename=None, output_file=None,
-              config=None, isolated=False, probe=False, probe_opts=None, progress=None) -> int:
+              config=None, isolated=False, probe=False, probe_opts=None, progress=None, target_keras=None,
+              backend=None) -> int:
     """Lint ``paths``, print the report, return the exit code (0, 1 or 2).
 
     Raises :class:`~masklint.selection.UsageError` for a bad ``select``/``ignore`` value."""
@@ -109,6 +110,7 @@ def run_check(paths, fmt=None, fail_on=None, select=(), ignore=(), exit_zero=Fal
         # a configuration error stops the run before anything is linted (exit 2, naming the key)
         project = Project.load([stdin_filename if p == "-" and stdin_filename else p for p in paths],
                                config=config, isolated=isolated)
+        project.target_override(target_keras, backend)
     except ConfigError as exc:
         sys.stderr.write(f"masklint: error: {exc}\n")
         return 2

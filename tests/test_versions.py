@@ -271,3 +271,22 @@ def test_keras316_leak_measured():
     r = subprocess.run([sys.executable, "-c", _MEASURE, FIX], capture_output=True, text=True, env=env, timeout=300)
     assert r.returncode == 0, r.stderr[-2000:]
     assert float(r.stdout.strip().splitlines()[-1]) > 1e-3
+
+
+def test_cli_target_flags(tmp_path):
+    def run(*args):
+        r = subprocess.run([sys.executable, "-m", "masklint", "--isolated", "--format", "json", *args],
+                           capture_output=True, text=True, cwd=ROOT, timeout=120)
+        return r.returncode, (json.loads(r.stdout) if r.stdout.strip().startswith(("[", "{")) else r.stderr)
+
+    sensor, reviews = _fixture("sensor_lstm_average.py"), _fixture("reviews_prepadded.py")
+    assert run("--target-keras", "3.15", sensor)[0] == 0
+    code, out = run("--target-keras", "3.16", sensor)
+    found = out if isinstance(out, list) else out.get("findings", out)
+    assert code == 1 and [f["code"] for f in found] == ["MK104"] and "3.16" in found[0]["message"]
+    assert run("--backend", "jax", "--target-keras", "3.15", reviews)[0] == 0
+    assert run("--backend", "tensorflow", reviews)[0] == 1
+    code, err = run("--target-keras", "2.15", sensor)
+    assert code == 2 and "--target-keras" in err
+    code, err = run("--backend", "theano", sensor)
+    assert code == 2
