@@ -124,12 +124,14 @@ def run_check(paths, fmt=None, fail_on=None, select=(), ignore=(), exit_zero=Fal
     extra_errors: list[tuple[str, str]] = []
     try:
         if diff:  # show the fixes, change nothing: exit 1 when a file would change (like ruff --diff)
-            changed, errors = run_fixes(paths, write=False, keep=keep, want=want)
+            with project.targeting():
+                changed, errors = run_fixes(paths, write=False, keep=keep, want=want)
             _write_errors([(display_path(p), r) for p, r in errors], debug)
             sys.stderr.write(f"{changed} file{'s' if changed != 1 else ''} would be fixed.\n")
             return 2 if errors else (1 if changed else 0)
         if fix:
-            changed, errors = run_fixes(paths, write=True, keep=keep, want=want)
+            with project.targeting():
+                changed, errors = run_fixes(paths, write=True, keep=keep, want=want)
             # a file that cannot be read or parsed is reported by the lint below; a bug in a fix is not
             extra_errors = [(display_path(p), r) for p, r in errors if isinstance(r, InternalError)]
             if changed and not quiet:

@@ -130,7 +130,7 @@ def test_source_clean_on_315_found_on_316():
 def test_source_316_wrappers_and_near_misses():
     assert _lint_source("tagger_timedistributed.py", "3.15") == []
     assert _codes(_lint_source("tagger_timedistributed.py", "3.16")) == {("MK104", "time_distributed")}
-    for name in ("sensor_lstm_last_state.py", "sensor_lstm_explicit_mask.py"):
+    for name in ("sensor_lstm_last_state.py", "sensor_lstm_explicit_mask.py", "sensor_lstm_average_tf_keras.py"):
         assert _lint_source(name, "3.16") == [], name
 
 

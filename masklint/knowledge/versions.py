@@ -29,6 +29,7 @@ The behaviours (each with the source it was read from):
 from __future__ import annotations
 
 import os
+import re
 from contextlib import contextmanager
 
 from .._record import record
@@ -201,6 +202,18 @@ def of_saved(keras_version: str | None, backend: str | None, fallback: Target | 
     if v is None and b is None:
         return fb
     return Target(v if v is not None else fb.keras_version, b or fb.backend, "metadata")
+
+
+_TF_KERAS = re.compile(rb"^[ \t]*(?:import|from)[ \t]+tf_keras\b", re.M)
+_KERAS3 = re.compile(rb"^[ \t]*(?:import|from)[ \t]+keras\b", re.M)
+
+
+def of_source(raw: bytes, target: Target) -> Target:
+    """Code that imports ``tf_keras`` (and not ``keras``) runs on Keras 2 and TensorFlow, whatever the
+    configured target (the source front end reads ``tf_keras.layers`` as ``keras.layers``)."""
+    if _TF_KERAS.search(raw) and not _KERAS3.search(raw):
+        return Target((2, 0), "tensorflow", "source")
+    return target
 
 
 # -- the configured target of each linted file -------------------------------------------------
