@@ -23,12 +23,12 @@ Keys (all optional)::
     pad-value = 0.0
     weights = "perturbed"            # perturbed | trained
 
-    target-keras = "3.16"            # the Keras version source code and live models run on
+    target-keras = "3.16"            # the Keras version source code runs on
     backend = "jax"                  # tensorflow | jax | torch | numpy | openvino
 
 ``target-keras``/``backend`` default to the installed Keras' version (its package metadata, never
 imported) and to ``KERAS_BACKEND`` (else keras.json's backend, else TensorFlow); a saved model uses what
-its file records (see ``knowledge/versions.py``).
+its file records, a live model the Keras that built it (see ``knowledge/versions.py``).
 
 A file is configured by the closest ``pyproject.toml`` that has a ``[tool.masklint]`` table; the
 command line overrides it. An unknown key or a bad value is an error (exit 2) that names the key.
@@ -68,7 +68,7 @@ class Settings:
     per_file_ignores: list[tuple[str, str | None, list[str]]] = factory(list)  # (glob, layer glob, codes)
     known: dict = factory(dict)  # class or registered name -> knowledge.Spec
     probe: dict = factory(dict)
-    target_keras: str | None = None  # "3.16": the Keras version of source code and live models
+    target_keras: str | None = None  # "3.16": the Keras version source code runs on
     backend: str | None = None  # their backend
 
     def target(self, keras: str | None = None, backend: str | None = None):
