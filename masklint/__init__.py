@@ -56,7 +56,8 @@ def _lint_one(path, model: bool, isolated: bool, config) -> list[Finding]:
         from .lint import lint_model_file as _lint
     else:
         from .runner import lint_file as _lint
-    res = RunResult(findings=_lint(p, project.known(p)), files=1)
+    with project.targeting():
+        res = RunResult(findings=_lint(p, project.known(p)), files=1)
     return project.finish(res).findings
 
 

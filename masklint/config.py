@@ -12,6 +12,9 @@ Keys (all optional)::
     extend-exclude = []
     per-file-ignores = { "tests/*.py" = ["missing-mask"], "models/clf.keras::lstm*" = ["mask-dropped"] }
 
+    target-keras = "3.16"            # the Keras version source code runs on
+    backend = "jax"                  # tensorflow | jax | torch | numpy | openvino
+
     [tool.masklint.known-mask-layers]  # custom layer class (or registered name) -> behaviour
     PositionalEncoding = "propagate"
     "my_pkg>Pooling" = { mask = "consume", mixes-time = true }
@@ -25,6 +28,10 @@ Keys (all optional)::
 
     [tool.masklint.severity]         # per-rule severity (masklint.severity): info | warning | error | ignore
     missing-mask = "error"           # rule code or name -> level
+
+``target-keras``/``backend`` default to the installed Keras' version (its package metadata, never
+imported) and to ``KERAS_BACKEND`` (else keras.json's backend, else TensorFlow); a saved model uses what
+its file records, a live model the Keras that built it (see ``knowledge/versions.py``).
 
 A file is configured by the closest ``pyproject.toml`` that has a ``[tool.masklint]`` table; the
 command line overrides it. An unknown key or a bad value is an error (exit 2) that names the key.
@@ -40,7 +47,7 @@ from .errors import LintError
 from .selection import FAIL_ON, UsageError, parse_codes
 
 _TOP_KEYS = {"select", "ignore", "extend-select", "extend-ignore", "fail-on", "exclude", "extend-exclude",
-             "per-file-ignores", "known-mask-layers", "probe"}
+             "per-file-ignores", "known-mask-layers", "probe", "target-keras", "backend"}
 _TOP_KEYS.add("severity")  # masklint.severity
 _PROBE_KEYS = {"tolerance": (float, int), "seed": (int,), "lengths": (list,), "pad-value": (float, int),
                "weights": (str,)}
@@ -66,6 +73,15 @@ class Settings:
     known: dict = factory(dict)  # class or registered name -> knowledge.Spec
     probe: dict = factory(dict)
     severity: dict = factory(dict)  # code -> info | warning | error | ignore (masklint.severity)
+    target_keras: str | None = None  # "3.16": the Keras version source code runs on
+    backend: str | None = None  # their backend
+
+    def target(self, keras: str | None = None, backend: str | None = None):
+        """The :class:`~masklint.knowledge.versions.Target` of source code (``keras``/``backend``: the
+        command line's, which override the configuration)."""
+        from .knowledge import versions
+
+        return versions.configured(keras or self.target_keras, backend or self.backend)
 
     # -- matching -----------------------------------------------------------------------------
     def rel(self, path: str) -> str:
@@ -223,7 +239,23 @@ def parse_table(table, file: str, root: str) -> Settings:
                 s.severity = parse_severity(value)
             except SeverityError as exc:
                 raise _err(file, f"severity.{exc.key}" if exc.key else "severity", exc.why) from None
+        elif key in ("target-keras", "backend"):
+            _target_key(s, file, key, value)
     return s
+
+
+def _target_key(s: Settings, file: str, key: str, value) -> None:
+    from .knowledge import versions
+
+    if key == "target-keras":
+        v = versions.parse_version(value)
+        if v is None or v[0] < 3:
+            raise _err(file, key, f"bad value {value!r} (a Keras 3 version such as \"3.16\")")
+        s.target_keras = value
+    else:
+        if versions.parse_backend(value) is None:
+            raise _err(file, key, f"bad value {value!r} (one of: {', '.join(versions.BACKENDS)})")
+        s.backend = value
 
 
 def load_file(file: str) -> Settings | None:

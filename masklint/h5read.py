@@ -39,7 +39,9 @@ def _scalar_attr(attrs, name: str, max_bytes: int | None, what: str):
 
 
 def read_h5(path: str, max_bytes: int | None) -> tuple[bytes, str | None]:
-    """(model_config bytes, keras_version) of an HDF5 file, in this process; LintError otherwise."""
+    """(model_config bytes, keras_version) of an HDF5 file, in this process; LintError otherwise. The
+    version is followed by a NUL and the ``backend`` attribute where the file has one (see
+    :func:`split_version`)."""
     import h5py
 
     try:
@@ -54,6 +56,12 @@ def read_h5(path: str, max_bytes: int | None) -> tuple[bytes, str | None]:
                     version = _scalar_attr(attrs, "keras_version", 1 << 16, "a version string")
                 except LintError:
                     version = None
+            backend = None
+            if "backend" in attrs:
+                try:
+                    backend = _scalar_attr(attrs, "backend", 1 << 10, "a backend name")
+                except LintError:
+                    backend = None
     except (LintError, MemoryError, RecursionError):
         raise
     except Exception as exc:  # noqa: BLE001 - h5py raises OSError, KeyError, ValueError, TypeError...
@@ -67,6 +75,10 @@ def read_h5(path: str, max_bytes: int | None) -> tuple[bytes, str | None]:
             raw = None
     if isinstance(version, bytes):
         version = version.decode("utf-8", "replace")
+    if isinstance(backend, bytes):
+        backend = backend.decode("utf-8", "replace")
+    if isinstance(backend, str) and backend and "\x00" not in backend:
+        version = f"{version[:100] if isinstance(version, str) else ''}\x00{backend[:100]}"
     if not isinstance(raw, (bytes, str)):
         raise LintError("has a 'model_config' attribute that is not a JSON string")
     if isinstance(raw, str):
@@ -74,7 +86,15 @@ def read_h5(path: str, max_bytes: int | None) -> tuple[bytes, str | None]:
             raw = raw.encode("utf-8")
         except UnicodeEncodeError:
             raise LintError("has a 'model_config' attribute that is not valid UTF-8") from None
-    return raw, version[:100] if isinstance(version, str) else None
+    return raw, version[:201] if isinstance(version, str) else None
+
+
+def split_version(version: str | None) -> tuple[str | None, str | None]:
+    """(keras_version, backend) of the version :func:`read_h5` returns."""
+    if not version or "\x00" not in version:
+        return version or None, None
+    v, _, b = version.partition("\x00")
+    return v or None, b or None
 
 
 def h5_task(payload: bytes) -> bytes:

@@ -181,3 +181,4 @@ class ModelIR:
     path: str
     format: str | None = None  # "keras", "h5", "json", "py"
     keras_version: str | None = None
+    backend: str | None = None  # the backend a saved file records (knowledge/versions.py)

@@ -16,7 +16,8 @@ def model_ir_from_file(path: str) -> ModelIR:
 
 def _model_ir(mf) -> ModelIR:
     graph = build_model_graph(mf.config)
-    return ModelIR(graph=graph, source="model", path=mf.path, format=mf.format, keras_version=mf.keras_version)
+    return ModelIR(graph=graph, source="model", path=mf.path, format=mf.format, keras_version=mf.keras_version,
+                   backend=mf.backend)
 
 
 def check_ir(ir: ModelIR, known: dict | None = None) -> list[Finding]:
@@ -27,7 +28,15 @@ def check_ir(ir: ModelIR, known: dict | None = None) -> list[Finding]:
 def analyse_ir(ir: ModelIR, known: dict | None = None) -> Analysis:
     """The mask-flow analysis of one model IR (its states are kept: the probe reads them); raises
     :class:`~masklint.errors.LintError` when the model is beyond the analysis' limits."""
-    return run_analysis(ir.graph, keras_major=keras_major(ir.keras_version), known=known)
+    return run_analysis(ir.graph, keras_major=keras_major(ir.keras_version), known=known, target=lambda: _target(ir))
+
+
+def _target(ir: ModelIR):
+    """A saved model runs on the Keras version and backend its file records; the rest (and a live
+    model) on the configured target."""
+    from .knowledge import versions
+
+    return versions.of_saved(ir.keras_version, ir.backend, versions.target_for(ir.path))
 
 
 def findings_of(analysis: Analysis, ir: ModelIR) -> list[Finding]:

@@ -102,7 +102,8 @@ def _write_errors(errors, debug: bool) -> None:
 def run_check(paths, fmt=None, fail_on=None, select=(), ignore=(), exit_zero=False, debug=False,
               fix=False, diff=False, jobs=None, *, extend_select=(), extend_ignore=(), baseline=None,
               write_baseline=None, statistics=False, quiet=False, stdin_filename=None, output_file=None,
-              config=None, isolated=False, probe=False, probe_opts=None, progress=None, severity=()) -> int:
+              config=None, isolated=False, probe=False, probe_opts=None, progress=None, target_keras=None,
+              backend=None, severity=()) -> int:
     """Lint ``paths``, print the report, return the exit code (0, 1 or 2).
 
     Raises :class:`~masklint.selection.UsageError` for a bad ``select``/``ignore``/``severity`` value."""
@@ -117,6 +118,7 @@ def run_check(paths, fmt=None, fail_on=None, select=(), ignore=(), exit_zero=Fal
         # a configuration error stops the run before anything is linted (exit 2, naming the key)
         project = Project.load([stdin_filename if p == "-" and stdin_filename else p for p in paths],
                                config=config, isolated=isolated)
+        project.target_override(target_keras, backend)
     except ConfigError as exc:
         sys.stderr.write(f"masklint: error: {exc}\n")
         return 2
@@ -130,12 +132,14 @@ def run_check(paths, fmt=None, fail_on=None, select=(), ignore=(), exit_zero=Fal
     extra_errors: list[tuple[str, str]] = []
     try:
         if diff:  # show the fixes, change nothing: exit 1 when a file would change (like ruff --diff)
-            changed, errors = run_fixes(paths, write=False, keep=keep, want=want)
+            with project.targeting():
+                changed, errors = run_fixes(paths, write=False, keep=keep, want=want)
             _write_errors([(display_path(p), r) for p, r in errors], debug)
             sys.stderr.write(f"{changed} file{'s' if changed != 1 else ''} would be fixed.\n")
             return 2 if errors else (1 if changed else 0)
         if fix:
-            changed, errors = run_fixes(paths, write=True, keep=keep, want=want)
+            with project.targeting():
+                changed, errors = run_fixes(paths, write=True, keep=keep, want=want)
             # a file that cannot be read or parsed is reported by the lint below; a bug in a fix is not
             extra_errors = [(display_path(p), r) for p, r in errors if isinstance(r, InternalError)]
             if changed and not quiet:
@@ -144,7 +148,8 @@ def run_check(paths, fmt=None, fail_on=None, select=(), ignore=(), exit_zero=Fal
         res = RunResult()
         if "-" in paths:
             label = stdin_filename or "-"
-            found, err = guarded(_lint_stdin, stdin_filename, project.known(label))
+            with project.targeting():
+                found, err = guarded(_lint_stdin, stdin_filename, project.known(label))
             res.collected.append(label)
             if err is None:
                 res.findings.extend(found)

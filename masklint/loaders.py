@@ -13,7 +13,7 @@ import zipfile
 from ._record import record
 
 from .errors import LintError, first_line, limit, over
-from .h5read import NO_MODEL_CONFIG, read_h5_bounded
+from .h5read import NO_MODEL_CONFIG, read_h5_bounded, split_version
 from .notes import NotAModel
 
 #: Default largest model config that is parsed (bytes); the limit in force is
@@ -39,6 +39,7 @@ class ModelFile:
     format: str  # "keras", "h5" or "json"
     config: dict  # the model's {class_name, config, ...} dict
     keras_version: str | None = None
+    backend: str | None = None  # the backend that saved it, where the file records it
 
 
 
@@ -187,7 +188,7 @@ def _load_keras_zip(path: str) -> ModelFile:
                     raw = _read_member(member, max_bytes)
                 if max_bytes is not None and len(raw) > max_bytes:
                     raise over(CONFIG_LIMIT, "config.json (uncompressed)", len(raw))
-                version = None
+                version = backend = None
                 try:
                     minfo = zf.getinfo("metadata.json")
                 except KeyError:
@@ -198,6 +199,8 @@ def _load_keras_zip(path: str) -> ModelFile:
                             meta = json.loads(member.read(METADATA_MAX_BYTES + 1))
                         if isinstance(meta, dict) and isinstance(meta.get("keras_version"), str):
                             version = meta["keras_version"][:100]
+                        if isinstance(meta, dict) and isinstance(meta.get("backend"), str):
+                            backend = meta["backend"][:100]
                     except (LintError, MemoryError):
                         raise
                     except Exception:  # noqa: BLE001 - metadata is optional: a bad one is ignored
@@ -209,7 +212,7 @@ def _load_keras_zip(path: str) -> ModelFile:
     except Exception as exc:  # noqa: BLE001 - zlib/bz2/lzma errors, CRC mismatches, EOF, bad offsets...
         raise LintError(f"is a damaged or truncated zip ({type(exc).__name__}: {first_line(exc)})") from None
     cfg = _check_model_dict(_loads(raw, "config.json"), "config.json")
-    return ModelFile(path, "keras", cfg, version)
+    return ModelFile(path, "keras", cfg, version, backend)
 
 
 def _load_h5(path: str) -> ModelFile:
@@ -227,7 +230,8 @@ def _load_h5(path: str) -> ModelFile:
     if max_bytes is not None and len(raw) > max_bytes:
         raise over(CONFIG_LIMIT, "the 'model_config' attribute", len(raw))
     cfg = _check_model_dict(_loads(raw, "model_config"), "model_config")
-    return ModelFile(path, "h5", cfg, version)
+    version, backend = split_version(version)
+    return ModelFile(path, "h5", cfg, version, backend)
 
 
 def _load_json(path: str) -> ModelFile:
@@ -245,5 +249,6 @@ def _load_json(path: str) -> ModelFile:
     obj = _loads(raw, "the file")
     cfg = _check_model_dict(obj, "the JSON")
     version = obj.get("keras_version") if isinstance(obj.get("keras_version"), str) else None
-    return ModelFile(path, "json", cfg, version[:100] if version else None)
+    backend = obj.get("backend") if isinstance(obj.get("backend"), str) else None
+    return ModelFile(path, "json", cfg, version[:100] if version else None, backend[:100] if backend else None)
 

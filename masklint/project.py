@@ -32,6 +32,18 @@ class Project:
 
     def __init__(self, resolver: Resolver):
         self.resolver = resolver
+        self._target = (None, None)  # the command line's --target-keras / --backend
+
+    def target_override(self, keras: str | None = None, backend: str | None = None) -> None:
+        """``--target-keras``/``--backend``: they override every file's configuration (a bad version is
+        a :class:`ConfigError`)."""
+        if keras is not None:
+            from .knowledge.versions import parse_version
+
+            v = parse_version(keras)
+            if v is None or v[0] < 3:
+                raise ConfigError(f"--target-keras: bad value {keras!r} (a Keras 3 version such as \"3.16\")")
+        self._target = (keras, backend)
 
     @classmethod
     def load(cls, paths=(), *, config: str | None = None, isolated: bool = False) -> "Project":
@@ -66,8 +78,16 @@ class Project:
              progress=None) -> RunResult:
         """Lint the files under ``paths`` that the configuration does not exclude, each with its
         ``known-mask-layers``. The findings are not selected yet: see :meth:`finish`."""
-        return _lint_files(paths, debug=debug, jobs=jobs, keep=lambda p: not self.settings(p).excluded(p),
-                           known_for=self.known, progress=progress)
+        with self.targeting():
+            return _lint_files(paths, debug=debug, jobs=jobs, keep=lambda p: not self.settings(p).excluded(p),
+                               known_for=self.known, progress=progress)
+
+    def targeting(self):
+        """A context in which each file is analysed for its configuration's ``target-keras``/``backend``."""
+        from .knowledge.versions import targets
+
+        keras, backend = self._target
+        return targets(lambda p: self.settings(p or ".").target(keras, backend))
 
     def select(self, findings: list[Finding], selection: Selection | None = None) -> list[Finding]:
         """The findings the configuration (and the command line's ``selection``) reports, sorted."""

@@ -6,6 +6,7 @@ import re
 from .analysis import run_analysis
 from .errors import LintError
 from .findings import Finding, finding_of
+from .knowledge.versions import of_source, target_for
 from .rules import mk002_unused_noqa, resolve
 
 SKIP_FILE = re.compile(r"^\s*#\s*masklint:\s*skip-file\b", re.M)
@@ -39,8 +40,9 @@ def _analyse(raw: bytes, path: str, known: dict | None = None, project=None):
         return None
     graphs, module, layers, extra = extract(text, path, project)
     issues = list(extra)
+    target = lambda: of_source(raw, target_for(path))  # noqa: E731 - resolved only when an RNN needs it
     for g in graphs:
-        issues.extend(run_analysis(g, known=known).issues.values())
+        issues.extend(run_analysis(g, known=known, target=target).issues.values())
     return text, module, layers, issues
 
 

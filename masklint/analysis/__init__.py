@@ -16,9 +16,11 @@ from .state import UNKNOWN, Lost, Mask, State, Time
 __all__ = ["UNKNOWN", "Analysis", "Lost", "Mask", "State", "Time", "run_analysis"]
 
 
-def run_analysis(graph, *, keras_major: int = 3, known: dict | None = None) -> Analysis:
-    """The finished analysis of ``graph`` (its states are kept: the probe reads them)."""
-    analysis = Analysis(graph, keras_major=keras_major, known=known)
+def run_analysis(graph, *, keras_major: int = 3, known: dict | None = None, target=None) -> Analysis:
+    """The finished analysis of ``graph`` (its states are kept: the probe reads them); ``target``: the
+    :class:`~masklint.knowledge.versions.Target` it runs on, or a callable giving it (default: the
+    configured target, see :func:`~masklint.knowledge.versions.target_for`)."""
+    analysis = Analysis(graph, keras_major=keras_major, known=known, target=target)
     try:
         return analysis.run()
     except RecursionError:

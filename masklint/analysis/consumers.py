@@ -59,8 +59,8 @@ class ConsumerChecks:
         fact = s.pad
         if not s.masked or fact is None or fact.side != "pre" or fact.origin is None:
             return
-        if K.cudnn_eligible(lay.class_name, lay.config):
-            self.emit(CudnnPadding(fact.origin, lay.path, rnn_class=lay.class_name))
+        if K.cudnn_eligible(lay.class_name, lay.config) and self.cudnn_applies():
+            self.emit(CudnnPadding(fact.origin, lay.path, rnn_class=lay.class_name, backend=self.target.backend))
 
     def check_rnn_mask_rank(self, s: State, lay: Layer) -> None:
         """A (batch, time, ...) mask from Masking on rank >= 4 input crashes every consumer, which all

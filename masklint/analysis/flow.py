@@ -26,14 +26,16 @@ from .third_party import do_transformer
 from .custom import CustomLayerFlow
 from .producers import MaskProducers
 from .state import UNKNOWN, Lost, Mask, State, Time, is_int
+from .versioned import VersionedFlow
 
 
-class Analysis(CustomLayerFlow, MaskProducers, ConsumerChecks):
+class Analysis(CustomLayerFlow, MaskProducers, ConsumerChecks, VersionedFlow):
     """Run the mask-flow analysis on a graph; ``issues`` holds the root causes found (rule records)."""
 
     def __init__(self, graph: Graph, max_nodes: int = 2_000_000, keras_major: int = 3,
-                 known: dict[str, K.Spec] | None = None):
+                 known: dict[str, K.Spec] | None = None, target=None):
         self.graph = graph
+        self._target = target  # the Target (or a callable giving it) the model runs on: see VersionedFlow
         #: behaviour of custom classes, by class name or registered name (configuration, live models)
         self.known = known or {}
         self.keras_major = keras_major
@@ -141,6 +143,7 @@ class Analysis(CustomLayerFlow, MaskProducers, ConsumerChecks):
             return self.visit_unknown(node, ins, b)
         # resolve() has turned "rnn" and "lambda" into propagate/consume/drop
         HANDLERS[b.mask](self, node, ins, b, kw_ins)
+        self.versioned_outputs(node)
 
     # -- helpers ------------------------------------------------------------------------------
     def known_spec(self, lay: Layer) -> K.Spec | None:

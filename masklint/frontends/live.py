@@ -310,7 +310,9 @@ def analyse(model, path: str | None = None, known: dict | None = None) -> LiveMo
     except RecursionError:
         raise LintError("model is nested too deeply to analyse") from None
     # the same analysis and rendering as a saved file, with the live objects' knowledge
-    ir = ModelIR(graph=live.graph, source="model", path=label, format="live")
+    # a live model runs on the Keras that built it, whatever target is configured (knowledge/versions.py)
+    ir = ModelIR(graph=live.graph, source="model", path=label, format="live", keras_version=keras.__version__,
+                 backend=keras.backend.backend())
     live.analysis = analyse_ir(ir, merged)
     live.findings = findings_of(live.analysis, ir)
     return live

@@ -13,7 +13,9 @@ RULE = Rule("MK104", "mask-dropped", "error", "a masked tensor loses its mask be
 class MaskDropped(Record):
     """``how``: ``"drops"`` (no mask support), ``"op"`` (a keras.ops call), ``"dot"``, ``"merge"`` (masked and
     unmasked inputs), ``"concat"`` (Concatenate on features: all-True), ``"mha_runtime"`` (the consumer MHA
-    reads runtime masks an earlier MHA cleared; the culprit is the layer that merged them away)."""
+    reads runtime masks an earlier MHA cleared; the culprit is the layer that merged them away), ``"keras316"``
+    (on Keras >= 3.16 an RNN, Bidirectional or TimeDistributed consumes the mask but its output has none,
+    keras-team/keras#23235: see ``knowledge/versions.py``)."""
 
     RULE = RULE
     HOW = "dropped"
@@ -35,6 +37,8 @@ class MaskDropped(Record):
             "dot": f"Dot {name} drops the mask silently",
             "merge": f"{cls} {name} merges masked and unmasked inputs, so its output has no mask",
             "concat": f"Concatenate {name} joins masked and unmasked inputs along features, so its mask is all True",
+            "keras316": (f"on Keras >= 3.16, {cls} {name} no longer passes its mask on (supports_masking=False, "
+                         f"keras-team/keras#23235)"),
             "mha_runtime": (f"{cls} {name} has no runtime mask because a MultiHeadAttention before it cleared "
                             f"its inputs' runtime masks (the graph still shows one)"),
         }.get(how, f"{name} drops the mask")
@@ -56,6 +60,9 @@ class MaskDropped(Record):
         if how == "mha_runtime":
             return (f"pass attention_mask= to {q(self.consumer)} (e.g. the padding mask of the token ids as "
                     f"mask[:, None, :]), or build the blocks with keras_hub's TransformerEncoder and padding_mask")
+        if how == "keras316":
+            return (f"pass the mask to {q(self.consumer) if self.consumer else 'the consumer'} yourself (mask=, e.g. "
+                    f"ops.any(ops.not_equal(x, 0.0), axis=-1) of the model's input), or keep keras<3.16")
         if how in ("merge", "concat"):
             return "mask every input of the merge (e.g. apply the mask producer to each branch) or merge after the consumer"
         if how in ("op", "dot"):
@@ -63,6 +70,9 @@ class MaskDropped(Record):
         if self._cls() == "Lambda":
             return f"pass mask=lambda inputs, mask: mask to {name} (if it keeps time steps)"
         return f"move {name} after {q(self.consumer) if self.consumer else 'the consumer'}, or use a mask-aware layer"
+
+    def extra(self) -> dict:
+        return {"keras_versions": ">=3.16"} if self.how == "keras316" else {}
 
     def roles(self) -> dict:
         c = self.culprit

@@ -26,6 +26,7 @@ class CudnnPadding(Record):
     sample: str | None = None
     side: str | None = None
     empty_rows: int = 0
+    backend: str | None = None  # the target backend (the rule holds on TensorFlow, and PyTorch on Keras 3.10-3.13)
 
     def message(self) -> str:
         if self.why == "sample":
@@ -35,6 +36,10 @@ class CudnnPadding(Record):
             return (f"{sample_of(self.sample)} {' and '.join(what)}, and it reaches the masked, cuDNN-eligible "
                     f"{self.rnn_class} {q(self.culprit.path)}: on a GPU, compiled fit/predict fail cuDNN's "
                     f"right-padding assertion")
+        if self.backend == "torch":
+            return (f"{self.culprit.class_name} left-pads the data fed to the masked, cuDNN-eligible "
+                    f"{self.rnn_class} {q(self.consumer)}: on Keras 3.10-3.13 with the PyTorch backend, it raises "
+                    f"on a GPU (cuDNN needs right padding)")
         return (f"{self.culprit.class_name} left-pads the data fed to the masked, cuDNN-eligible {self.rnn_class} "
                 f"{q(self.consumer)}: on a GPU, compiled fit/predict fail cuDNN's right-padding assertion")
 
@@ -47,7 +52,9 @@ class CudnnPadding(Record):
                 else "pad after the data") + ", or use_cudnn=False on the RNN"
 
     def extra(self) -> dict:
-        return {"side": self.side, "empty_rows": self.empty_rows} if self.why == "sample" else {}
+        if self.why == "sample":
+            return {"side": self.side, "empty_rows": self.empty_rows}
+        return {"backend": self.backend} if self.backend == "torch" else {}  # TensorFlow: as before
 
     def roles(self) -> dict:
         if self.why == "sample":
