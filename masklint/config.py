@@ -8,6 +8,7 @@ Keys (all optional)::
     extend-select = ["<prefix>"]     # added to select (or to the default)
     extend-ignore = []
     fail-on = "warning"              # info | warning | error | never
+    unsafe-fixes = false             # true: --fix/--diff also apply the fixes labelled unsafe
     exclude = ["legacy/*", "*.h5"]   # globs, relative to the pyproject.toml's directory
     extend-exclude = []
     per-file-ignores = { "tests/*.py" = ["missing-mask"], "models/clf.keras::lstm*" = ["mask-dropped"] }
@@ -37,7 +38,7 @@ from .errors import LintError
 from .selection import FAIL_ON, UsageError, parse_codes
 
 _TOP_KEYS = {"select", "ignore", "extend-select", "extend-ignore", "fail-on", "exclude", "extend-exclude",
-             "per-file-ignores", "known-mask-layers", "probe"}
+             "per-file-ignores", "known-mask-layers", "probe", "unsafe-fixes"}
 _PROBE_KEYS = {"tolerance": (float, int), "seed": (int,), "lengths": (list,), "pad-value": (float, int),
                "weights": (str,)}
 
@@ -61,6 +62,7 @@ class Settings:
     per_file_ignores: list[tuple[str, str | None, list[str]]] = factory(list)  # (glob, layer glob, codes)
     known: dict = factory(dict)  # class or registered name -> knowledge.Spec
     probe: dict = factory(dict)
+    unsafe_fixes: bool = False  # ``unsafe-fixes = true``: --fix/--diff also apply the unsafe fixes
 
     # -- matching -----------------------------------------------------------------------------
     def rel(self, path: str) -> str:
@@ -211,6 +213,10 @@ def parse_table(table, file: str, root: str) -> Settings:
             s.known = _known(file, value)
         elif key == "probe":
             s.probe = _probe(file, value)
+        elif key == "unsafe-fixes":
+            if not isinstance(value, bool):
+                raise _err(file, key, "expected true or false")
+            s.unsafe_fixes = value
     return s
 
 

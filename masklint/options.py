@@ -62,6 +62,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("debug", ("--debug",), "flag", "Show tracebacks for internal errors."),
     Option("fix", ("--fix",), "flag", "Fix what can be fixed mechanically in source files, then lint."),
     Option("diff", ("--diff",), "flag", "Print the fixes as a unified diff; change nothing."),
+    Option("unsafe_fixes", ("--unsafe-fixes",), "flag",
+           "Also apply (--fix) or show (--diff) the fixes labelled unsafe (configuration: unsafe-fixes = true)."),
     Option("jobs", ("--jobs", "-j"), "int", "Worker processes for large runs (default: all cores).", minimum=1),
     Option("probe", ("--probe",), "flag", "Also run the runtime probe on every model file (imports Keras).",
            group="probe"),

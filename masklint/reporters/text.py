@@ -31,8 +31,9 @@ def location(f: Finding) -> str:
     return f"{f.path}:{f.layer}" if f.layer else f.path
 
 
-def format_text(f: Finding, colour: bool) -> str:
-    sev = f"[{f.severity}]"
+def format_text(f: Finding, colour: bool, fixable: bool = False) -> str:
+    """One finding's line; ``fixable``: ``--fix`` would fix it (ruff's ``[*]`` after the severity)."""
+    sev = f"[{f.severity}]" + (" [*]" if fixable else "")
     code = f.code
     if colour:
         sev = _style(sev, SEV_COLOUR.get(f.severity, "0"))

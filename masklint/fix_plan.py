@@ -1,0 +1,204 @@
+"""Which autofixes masklint offers for a file, and how safe each one is.
+
+Every record whose rule plans an edit (``Record.autofix()``) becomes a :class:`Fix`, labelled as ruff
+labels fixes (``Record.fix_safe()``):
+
+* **safe**: certainly what the code meant, proven by the linted code (the padding value read from the
+  ``pad_sequences`` call, a ``Masking(0.0)`` that says id 0 is the padding); ``--fix`` applies it;
+* **unsafe**: probably right but it may change more than the finding (it edits the data pipeline that
+  other code may share, or guesses the padding id); applied only with ``--unsafe-fixes``.
+
+A fix is offered only when it is checked: the fixed text is linted again in-process and the fix is dropped
+when its result has a new finding or still has the one it fixes (:func:`self_checked`; one more lint of
+the file when it has fixes, one per fix only when the fixes together fail). The fixes that survive are
+marked on the findings (``Finding.autofix``), so the reports say what ``--fix`` would do.
+
+For editors (the LSP server): :func:`available_in` gives each offered fix of a file's text with its text
+edits; :func:`available` the planned (unchecked) fixes of records.
+"""
+from __future__ import annotations
+
+import difflib
+from collections import Counter
+
+from ._record import factory, record
+from .errors import LintError
+
+SAFE, UNSAFE = "safe", "unsafe"
+
+
+@record
+class TextEdit:
+    """Replace the text from (start_line, start_column) up to (end_line, end_column), 1-based, end
+    excluded, by ``content``. The edits of :func:`text_edits` replace whole lines (column 1)."""
+
+    start_line: int
+    start_column: int
+    end_line: int
+    end_column: int
+    content: str
+
+
+@record
+class Fix:
+    """One offered fix: the rule ``code``, ``safe``, its text ``edits`` (filled by :func:`available_in`),
+    ``title`` (the finding's fix text), the finding's ``line``/``column``, and the libcst ``plan`` (node
+    id -> edit, for :func:`masklint.fixes.apply`)."""
+
+    code: str
+    safe: bool
+    edits: list = factory(list)
+    title: str = ""
+    line: int | None = None
+    column: int | None = None
+    plan: dict = factory(dict)
+    finding: object = None
+
+    @property
+    def applicability(self) -> str:
+        return SAFE if self.safe else UNSAFE
+
+    def to_json(self) -> dict:
+        return {"applicability": self.applicability, "title": self.title}
+
+
+def available(records, path: str = "", keep=None) -> list[Fix]:
+    """The fixes the rules plan for ``records`` (one file's analysis, positions resolved), unchecked.
+    A record whose culprit another file built is never fixed from here. ``keep(finding)``: whether a
+    finding may be fixed (its ``autofix`` is already set when ``keep`` sees it)."""
+    from .findings import finding_of
+
+    out: list[Fix] = []
+    for rec in records:
+        if getattr(rec.culprit, "file", None) is not None:
+            continue
+        autofix = getattr(rec, "autofix", None)
+        plan = autofix() if autofix is not None else {}
+        if not plan:
+            continue
+        safe = getattr(rec, "fix_safe", None)
+        f = finding_of(rec, path, "source")
+        fix = Fix(rec.code, bool(safe()) if safe is not None else True, title=f.fix or "", line=f.line,
+                  column=f.column, plan=plan, finding=f)
+        f.autofix = fix.to_json()
+        if keep is None or keep(f):
+            out.append(fix)
+    return out
+
+
+def merged(fixes) -> dict:
+    plan: dict = {}
+    for f in fixes:
+        plan.update(f.plan)
+    return plan
+
+
+def no_new_findings(before, after, fixed) -> bool:
+    """``after`` (the fixed text's findings) has no finding that ``before`` lacks, and one fewer of each
+    code per fix in ``fixed`` (counted per code: the fixed text moves lines, and a call's text is a
+    source finding's layer name)."""
+    b = Counter(f.code for f in before)
+    a = Counter(f.code for f in after)
+    need = Counter(f.code for f in fixed)
+    return all(a[c] <= b[c] - need[c] for c in set(a) | set(need))
+
+
+def self_checked(fixes: list[Fix], module, text: str, before, relint) -> tuple[list[Fix], str | None]:
+    """(the fixes kept, the text they give): all of ``fixes`` when their result re-lints
+    (``relint(new_text) -> findings``) with :func:`no_new_findings`, else the largest prefix-greedy
+    subset that does. ``before``: the findings of ``text``."""
+    from .fixes import apply
+
+    def result(chosen):
+        new = apply(module, merged(chosen))
+        if new == text:
+            return None
+        try:
+            after = relint(new)
+        except (LintError, SyntaxError, ValueError):  # a fixed text masklint cannot lint is no fix
+            return None
+        return new if no_new_findings(before, after, chosen) else None
+
+    if not fixes:
+        return [], None
+    new = result(fixes)
+    if new is not None:
+        return list(fixes), new
+    kept: list[Fix] = []
+    for f in fixes:
+        r = result(kept + [f])
+        if r is not None:
+            kept.append(f)
+            new = r
+    return kept, new
+
+
+def text_edits(old: str, new: str) -> list[TextEdit]:
+    """``new`` as whole-line replacements of ``old``."""
+    a, b = old.splitlines(True), new.splitlines(True)
+    out = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag != "equal":
+            out.append(TextEdit(i1 + 1, 1, i2 + 1, 1, "".join(b[j1:j2])))
+    return out
+
+
+def mark(findings, res, path: str, relint) -> None:
+    """Set ``Finding.autofix`` on the findings of one file whose fix is offered (checked)."""
+    text, module, _layers, issues = res
+    fixes = available(issues, path)
+    if not fixes:
+        return
+    kept, _ = self_checked(fixes, module, text, findings, relint)
+    by_key = {(f.code, f.line, f.column): f for f in kept}
+    for f in findings:
+        if f.path == path and f.autofix is None:
+            fx = by_key.get((f.code, f.line, f.column))
+            if fx is not None:
+                f.autofix = fx.to_json()
+
+
+def available_in(raw: bytes, path: str, unsafe: bool = True) -> list[Fix]:
+    """Every checked fix of one source file's text, each with its own text edits (for editors' code
+    actions: a safe fix may be offered as "fix all"); unsafe ones only when ``unsafe``."""
+    from .fixes import apply
+    from .source_lint import _analyse, _findings, _release, _suppressed, lint_source_text
+
+    res = _analyse(raw, path)
+    if res is None or not res[3]:
+        return []
+    text, module, layers, issues = res
+    try:
+        before = _findings(res, path)
+        lines = text.splitlines()
+        fixes = available(issues, path, keep=lambda f: not _suppressed(f, lines) and (unsafe or f.autofix["applicability"] == SAFE))
+        kept, _ = self_checked(fixes, module, text, before,
+                               lambda new: lint_source_text(new.encode(), path, fixes=False))
+        for f in kept:
+            f.edits = text_edits(text, apply(module, f.plan))
+        return kept
+    finally:
+        _release(layers)
+
+
+def fixable(f, unsafe=None) -> bool:
+    """Whether ``--fix`` fixes finding ``f``: its fix is safe, or unsafe and ``unsafe(f.path)``
+    (``--unsafe-fixes`` or the file's ``unsafe-fixes = true``)."""
+    fx = getattr(f, "autofix", None)
+    if not fx:
+        return False
+    return fx.get("applicability") == SAFE or bool(unsafe is not None and unsafe(f.path))
+
+
+def fixes_summary(findings, unsafe=None) -> str:
+    """ruff's line: ``[*] 2 fixable with --fix (1 hidden fix can be enabled with --unsafe-fixes).``;
+    "" when no finding has a fix."""
+    n = sum(1 for f in findings if fixable(f, unsafe))
+    hidden = sum(1 for f in findings if getattr(f, "autofix", None) and not fixable(f, unsafe))
+    if not n and not hidden:
+        return ""
+    more = (f" ({hidden} hidden fix{'es' if hidden != 1 else ''} can be enabled with --unsafe-fixes)"
+            if hidden else "")
+    if not n:
+        return f"No fixes available{more}."
+    return f"[*] {n} fixable with --fix{more}."
