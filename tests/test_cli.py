@@ -44,7 +44,8 @@ def test_json_output_schema():
     assert isinstance(data, list) and len(data) == 1
     d = data[0]
     assert set(d) == {"code", "name", "severity", "message", "fix", "path", "line", "column", "layer",
-                      "consumer", "source", "cell"}
+                      "consumer", "source", "cell", "autofix"}
+    assert d["autofix"] is None  # a saved model has no source to fix
     assert (d["code"], d["name"], d["severity"], d["layer"], d["consumer"], d["source"]) == (
         "MK102", "masking-after-embedding", "error", "masking", "lstm", "model")
     assert d["line"] is None and d["column"] is None
