@@ -64,13 +64,14 @@ class Fix:
 
 def available(records, path: str = "", keep=None) -> list[Fix]:
     """The fixes the rules plan for ``records`` (one file's analysis, positions resolved), unchecked.
-    A record whose culprit another file built is never fixed from here. ``keep(finding)``: whether a
+    A record whose culprit another file built (``Layer.file``, set in project runs) is never fixed from here. ``keep(finding)``: whether a
     finding may be fixed (its ``autofix`` is already set when ``keep`` sees it)."""
     from .findings import finding_of
 
     out: list[Fix] = []
     for rec in records:
-        if getattr(rec.culprit, "file", None) is not None:
+        built_in = getattr(rec.culprit, "file", None)
+        if built_in is not None and built_in != path:
             continue
         autofix = getattr(rec, "autofix", None)
         plan = autofix() if autofix is not None else {}

@@ -62,7 +62,8 @@ class MissingMask(Record):
         ``padding`` can be set by keyword (not passed positionally, no ``*args``/``**kwargs``)."""
         origin = getattr(self.evidence, "origin", None)
         node = getattr(origin, "cst", None)
-        if node is None or getattr(origin, "file", None) is not None or origin.class_name != "pad_sequences":
+        if node is None or getattr(origin, "file", None) != getattr(self.culprit, "file", None) \
+                or origin.class_name != "pad_sequences":
             return None
         args = getattr(node, "args", ())
         if any(a.star for a in args) or sum(1 for a in args if a.keyword is None) > 3:
