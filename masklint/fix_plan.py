@@ -62,10 +62,12 @@ class Fix:
         return {"applicability": self.applicability, "title": self.title}
 
 
-def available(records, path: str = "", keep=None) -> list[Fix]:
+def available(records, path: str = "", keep=None, layers=None, module=None) -> list[Fix]:
     """The fixes the rules plan for ``records`` (one file's analysis, positions resolved), unchecked.
-    A record whose culprit another file built (``Layer.file``, set in project runs) is never fixed from here. ``keep(finding)``: whether a
-    finding may be fixed (its ``autofix`` is already set when ``keep`` sees it)."""
+    A record whose culprit another file built (``Layer.file``, set in project runs) is never fixed from
+    here. ``keep(finding)``: whether a finding may be fixed (its ``autofix`` is already set when ``keep``
+    sees it). ``layers``/``module`` (the file's IR layers and libcst module): a fix that moves a
+    ``pad_sequences`` call's padding to "post" moves its siblings' too (:func:`_with_sibling_pads`)."""
     from .findings import finding_of
 
     out: list[Fix] = []
@@ -75,6 +77,8 @@ def available(records, path: str = "", keep=None) -> list[Fix]:
             continue
         autofix = getattr(rec, "autofix", None)
         plan = autofix() if autofix is not None else {}
+        if plan and layers is not None and module is not None:
+            plan = _with_sibling_pads(plan, layers, module)
         if not plan:
             continue
         safe = getattr(rec, "fix_safe", None)
@@ -84,6 +88,52 @@ def available(records, path: str = "", keep=None) -> list[Fix]:
         f.autofix = fix.to_json()
         if keep is None or keep(f):
             out.append(fix)
+    return out
+
+
+def _pad_args(node, module) -> tuple[str | None, object]:
+    """(the code of a ``pad_sequences`` call's ``maxlen``, its ``padding`` value node or None);
+    ``padding`` is ``False`` when it cannot be set by keyword (positional, ``*args``/``**kwargs``)."""
+    maxlen, padding = None, None
+    positional = 0
+    for a in node.args:
+        if a.star:
+            return maxlen, False
+        if a.keyword is None:
+            positional += 1
+            if positional == 2:
+                maxlen = module.code_for_node(a.value)
+            elif positional >= 4:
+                return maxlen, False
+        elif a.keyword.value == "maxlen":
+            maxlen = module.code_for_node(a.value)
+        elif a.keyword.value == "padding":
+            padding = a.value
+    return maxlen, padding
+
+
+def _with_sibling_pads(plan: dict, layers, module) -> dict:
+    """``plan`` with ``padding="post"`` also on every other left-padding ``pad_sequences`` call of the
+    file with the same ``maxlen`` (a training set's call and its test set's: the model sees both); {}
+    when such a call's padding cannot be set by keyword."""
+    moved = [e[1] for e in plan.values() if e[0] == "kwarg" and e[2] == "padding"]
+    if not moved:
+        return plan
+    import libcst as cst
+
+    want = {_pad_args(n, module)[0] for n in moved}
+    out = dict(plan)
+    for lay in layers:
+        node = getattr(lay, "cst", None)
+        if lay.class_name != "pad_sequences" or not isinstance(node, cst.Call) or id(node) in out:
+            continue
+        maxlen, padding = _pad_args(node, module)
+        if maxlen not in want:
+            continue
+        if padding is False:
+            return {}
+        if padding is None or (isinstance(padding, cst.SimpleString) and padding.evaluated_value == "pre"):
+            out[id(node)] = ("kwarg", node, "padding", '"post"')
     return out
 
 
@@ -146,8 +196,8 @@ def text_edits(old: str, new: str) -> list[TextEdit]:
 
 def mark(findings, res, path: str, relint) -> None:
     """Set ``Finding.autofix`` on the findings of one file whose fix is offered (checked)."""
-    text, module, _layers, issues = res
-    fixes = available(issues, path)
+    text, module, layers, issues = res
+    fixes = available(issues, path, layers=layers, module=module)
     if not fixes:
         return
     kept, _ = self_checked(fixes, module, text, findings, relint)
@@ -172,7 +222,8 @@ def available_in(raw: bytes, path: str, unsafe: bool = True) -> list[Fix]:
     try:
         before = _findings(res, path)
         lines = text.splitlines()
-        fixes = available(issues, path, keep=lambda f: not _suppressed(f, lines) and (unsafe or f.autofix["applicability"] == SAFE))
+        fixes = available(issues, path, lambda f: not _suppressed(f, lines) and (
+            unsafe or f.autofix["applicability"] == SAFE), layers, module)
         kept, _ = self_checked(fixes, module, text, before,
                                lambda new: lint_source_text(new.encode(), path, fixes=False))
         for f in kept:

@@ -155,7 +155,7 @@ def fix_source_text(raw: bytes, path: str, want=None, unsafe: bool = False) -> s
             return not _suppressed(f, lines) and (want is None or want(f)) and \
                 (unsafe or f.autofix["applicability"] == SAFE)
 
-        fixes = available(issues, path, keep)
+        fixes = available(issues, path, keep, layers, module)
         _, new = self_checked(fixes, module, text, before,
                               lambda new_text: lint_source_text(new_text.encode(), path, fixes=False))
     finally:

@@ -116,6 +116,14 @@ def test_the_fixable_fixtures_are_found(fixed_fixtures):
     assert any(n.endswith(".ipynb") for n in names)
     fixed_codes = {f.code for v in fixed_fixtures.values() for f in v["before"] if f.autofix}
     assert fixed_codes == {"MK101", "MK102", "MK201"}, fixed_codes
+    # the unsafe MK101 fix (left padding into a cuDNN LSTM): both pad_sequences calls move to "post"
+    reuters = fixed_fixtures["tests/fixtures/fixes/reuters_prepadded_lstm.py"]
+    assert [f.autofix["applicability"] for f in reuters["before"]] == ["unsafe"]
+    assert reuters["code"].count('maxlen=MAXLEN, padding="post")') == 2
+    # MK101 across Conv1D/MaxPooling1D: found, no fix offered
+    assert "tests/fixtures/fixes/reviews_conv_lstm.py" not in names
+    (f,) = lint_source_text(Path(ROOT, "tests/fixtures/fixes/reviews_conv_lstm.py").read_bytes(), "m.py")
+    assert f.code == "MK101" and f.autofix is None
 
 
 def test_every_fix_relints_without_a_new_finding_and_its_finding_gone(fixed_fixtures):
