@@ -13,12 +13,11 @@ when its result has a new finding or still has the one it fixes (:func:`self_che
 the file when it has fixes, one per fix only when the fixes together fail). The fixes that survive are
 marked on the findings (``Finding.autofix``), so the reports say what ``--fix`` would do.
 
-For editors (the LSP server): :func:`available_in` gives each offered fix of a file's text with its text
-edits; :func:`available` the planned (unchecked) fixes of records.
+For editors (the LSP server): :func:`masklint.fix_edits.available_in` gives each offered fix of a file's
+text with its text edits; :func:`available` the planned (unchecked) fixes of records.
 """
 from __future__ import annotations
 
-import difflib
 from collections import Counter
 
 from ._record import factory, record
@@ -28,20 +27,9 @@ SAFE, UNSAFE = "safe", "unsafe"
 
 
 @record
-class TextEdit:
-    """Replace the text from (start_line, start_column) up to (end_line, end_column), 1-based, end
-    excluded, by ``content``. The edits of :func:`text_edits` replace whole lines (column 1)."""
-
-    start_line: int
-    start_column: int
-    end_line: int
-    end_column: int
-    content: str
-
-
-@record
 class Fix:
-    """One offered fix: the rule ``code``, ``safe``, its text ``edits`` (filled by :func:`available_in`),
+    """One offered fix: the rule ``code``, ``safe``, its text ``edits`` (``fix_edits.TextEdit``, filled by
+    ``fix_edits.available_in``),
     ``title`` (the finding's fix text), the finding's ``line``/``column``, and the libcst ``plan`` (node
     id -> edit, for :func:`masklint.fixes.apply`)."""
 
@@ -184,16 +172,6 @@ def self_checked(fixes: list[Fix], module, text: str, before, relint) -> tuple[l
     return kept, new
 
 
-def text_edits(old: str, new: str) -> list[TextEdit]:
-    """``new`` as whole-line replacements of ``old``."""
-    a, b = old.splitlines(True), new.splitlines(True)
-    out = []
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        if tag != "equal":
-            out.append(TextEdit(i1 + 1, 1, i2 + 1, 1, "".join(b[j1:j2])))
-    return out
-
-
 def mark(findings, res, path: str, relint) -> None:
     """Set ``Finding.autofix`` on the findings of one file whose fix is offered (checked)."""
     text, module, layers, issues = res
@@ -207,30 +185,6 @@ def mark(findings, res, path: str, relint) -> None:
             fx = by_key.get((f.code, f.line, f.column))
             if fx is not None:
                 f.autofix = fx.to_json()
-
-
-def available_in(raw: bytes, path: str, unsafe: bool = True) -> list[Fix]:
-    """Every checked fix of one source file's text, each with its own text edits (for editors' code
-    actions: a safe fix may be offered as "fix all"); unsafe ones only when ``unsafe``."""
-    from .fixes import apply
-    from .source_lint import _analyse, _findings, _release, _suppressed, lint_source_text
-
-    res = _analyse(raw, path)
-    if res is None or not res[3]:
-        return []
-    text, module, layers, issues = res
-    try:
-        before = _findings(res, path)
-        lines = text.splitlines()
-        fixes = available(issues, path, lambda f: not _suppressed(f, lines) and (
-            unsafe or f.autofix["applicability"] == SAFE), layers, module)
-        kept, _ = self_checked(fixes, module, text, before,
-                               lambda new: lint_source_text(new.encode(), path, fixes=False))
-        for f in kept:
-            f.edits = text_edits(text, apply(module, f.plan))
-        return kept
-    finally:
-        _release(layers)
 
 
 def fixable(f, unsafe=None) -> bool:

@@ -2,8 +2,10 @@
 ``mask_zero=True`` on an Embedding, a Masking removed, a ``mask_value`` set), applied with libcst so
 formatting and comments survive.
 
-A name imported only for a layer the fix removed (``from keras.layers import Masking``) is removed
-from its import too, or the whole import when nothing is left of it.
+Which fixes are offered (safe or unsafe, each checked by re-linting the fixed text) is
+:mod:`masklint.fix_plan`'s business. A name imported only for a layer the fix removed
+(``from keras.layers import Masking``) is removed from its import too, or the whole import when nothing
+is left of it.
 """
 from __future__ import annotations
 

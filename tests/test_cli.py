@@ -239,10 +239,11 @@ def test_summary_is_honest_when_a_file_could_not_be_linted(tmp_path):
     # on a terminal the summary comes last, after the error line
     m = _merged(str(bad), "examples/seed_ex3_masking_after_embedding.py")
     lines = m.stdout.splitlines()
-    assert len(lines) == 3, m.stdout
+    assert len(lines) == 4, m.stdout
     assert lines[0].startswith("examples/seed_ex3_masking_after_embedding.py:35:9: MK102 [error]")
     assert lines[1].startswith(f"masklint: error: {bad}: syntax error")
     assert lines[2] == "Found 1 finding (1 error); 1 file checked, 1 file could not be linted."
+    assert lines[3] == "[*] 1 fixable with --fix."  # ruff's hint after the verdict
     # the JSON output is unchanged: the findings only
     r = run_cli(str(bad), "--format", "json")
     assert r.returncode == 2 and json.loads(r.stdout) == []

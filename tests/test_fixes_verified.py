@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, run_cli
-from masklint import fix_plan
+from masklint import fix_edits, fix_plan
 from masklint.notebook.lint import lint_notebook_file
 from masklint.notebook.write import fix_notebook_file
 from masklint.source_lint import _analyse, fix_source_text, lint_source_text
@@ -73,7 +73,7 @@ def fixed_fixtures(tmp_path_factory):
             before = lint_source_text(raw, safe_name)
             after = lint_source_text(new.encode(), safe_name)
             plan = {}
-            for fx in fix_plan.available_in(raw, safe_name):
+            for fx in fix_edits.available_in(raw, safe_name):
                 plan.update(fx.plan)
             out[name] = {"before": before, "after": after, "code": new, "kwargs": _kwargs(plan),
                          "changed": _changed_lines(what, new)}
@@ -86,7 +86,7 @@ def fixed_fixtures(tmp_path_factory):
             old_code = _notebook_code(str(p))
             plan = {}
             joined_raw = _joined_bytes(str(p))
-            for fx in fix_plan.available_in(joined_raw, str(p)):
+            for fx in fix_edits.available_in(joined_raw, str(p)):
                 plan.update(fx.plan)
             assert fix_notebook_file(str(p), True, unsafe=True) == "", name
             code = _notebook_code(str(p))
@@ -305,7 +305,7 @@ def test_mk101_fix_is_not_offered_across_a_mask_dropping_layer():
     the fix is planned but the self-check drops it; the finding stays, with no fix marked."""
     res = _analyse(CONV, "m.py")
     assert fix_plan.available(res[3], "m.py")  # planned by the rule...
-    assert fix_plan.available_in(CONV, "m.py") == []  # ...not offered
+    assert fix_edits.available_in(CONV, "m.py") == []  # ...not offered
     assert fix_source_text(CONV, "m.py", unsafe=True) is None
     (f,) = lint_source_text(CONV, "m.py")
     assert f.code == "MK101" and f.autofix is None
@@ -355,13 +355,13 @@ def test_mk102_is_safe_only_when_the_code_says_id_0_is_the_padding():
 
 def test_available_in_gives_text_edits_for_editors():
     src = PRE_LSTM.replace(b"layers.LSTM(16)", b"layers.GlobalAveragePooling1D()")
-    (fx,) = fix_plan.available_in(src, "m.py")
+    (fx,) = fix_edits.available_in(src, "m.py")
     assert (fx.code, fx.safe, fx.applicability, fx.line) == ("MK101", True, "safe", 9)
     (e,) = fx.edits
     assert (e.start_line, e.start_column, e.end_line, e.end_column) == (9, 1, 10, 1)
     assert e.content == "    layers.Embedding(1000, 16, mask_zero=True),\n"
-    assert fix_plan.available_in(PRE_LSTM, "m.py", unsafe=False) == []
-    assert [f.applicability for f in fix_plan.available_in(PRE_LSTM, "m.py")] == ["unsafe"]
+    assert fix_edits.available_in(PRE_LSTM, "m.py", unsafe=False) == []
+    assert [f.applicability for f in fix_edits.available_in(PRE_LSTM, "m.py")] == ["unsafe"]
 
 
 def test_cli_fix_applies_safe_fixes_only_unless_unsafe_fixes(tmp_path):

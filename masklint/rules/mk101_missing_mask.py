@@ -4,7 +4,7 @@ carries no mask while there is evidence the sequence is padded (token ids throug
 
 Autofix (source only): ``mask_zero=True`` on the Embedding when the padding is proven to be 0 (safe). On
 left-padded data (``pad_sequences``' default ``padding="pre"``) into a cuDNN-eligible LSTM/GRU the mask alone
-would make it MK204, so the fix also passes ``padding="post"`` to that ``pad_sequences`` call when it is in
+would be a cudnn-padding finding, so the fix also passes ``padding="post"`` to that ``pad_sequences`` call when it is in
 the linted file (unsafe: it changes the data every user of that array sees), and is not offered otherwise.
 """
 from __future__ import annotations
@@ -54,7 +54,7 @@ class MissingMask(Record):
         return "add a Masking layer (or a mask) in front of it"
 
     def _needs_post(self) -> bool:
-        """Left-padded data into a (possibly) cuDNN-eligible RNN: a mask alone leads to MK204."""
+        """Left-padded data into a (possibly) cuDNN-eligible RNN: a mask alone is a cudnn-padding finding."""
         return getattr(self.evidence, "side", None) == "pre" and self.rnn_cudnn is not False
 
     def _pad_call(self):
