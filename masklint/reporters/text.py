@@ -73,8 +73,14 @@ def summary(findings: list[Finding], checked: int, errors: int, *, unit: str = "
 
 
 def report(findings: list[Finding], *, files: int, errors: list[tuple[str, str]], colour: bool = False,
-           **_) -> str:
-    """The findings, one per line, then the summary line."""
-    lines = [format_text(f, colour) for f in findings]
+           unsafe=None, **_) -> str:
+    """The findings, one per line, then the summary line (and ruff's line of what ``--fix`` would fix;
+    ``unsafe(path)``: whether unsafe fixes are enabled for a file)."""
+    from ..fix_plan import fixable, fixes_summary
+
+    lines = [format_text(f, colour, fixable(f, unsafe)) for f in findings]
     lines.append(summary(findings, files, len(errors)))
+    hint = fixes_summary(findings, unsafe)
+    if hint:
+        lines.append(hint)
     return "\n".join(lines) + "\n"
