@@ -28,10 +28,9 @@ SAFE, UNSAFE = "safe", "unsafe"
 
 @record
 class Fix:
-    """One offered fix: the rule ``code``, ``safe``, its text ``edits`` (``fix_edits.TextEdit``, filled by
-    ``fix_edits.available_in``),
-    ``title`` (the finding's fix text), the finding's ``line``/``column``, and the libcst ``plan`` (node
-    id -> edit, for :func:`masklint.fixes.apply`)."""
+    """One offered fix: the rule ``code``, ``safe``, its text ``edits`` (``fix_edits.TextEdit``, filled
+    by ``fix_edits.available_in``), ``title`` (the finding's fix text), the finding's ``line``/``column``,
+    the libcst ``plan`` (node id -> edit, for :func:`masklint.fixes.apply`) and the ``finding``."""
 
     code: str
     safe: bool
@@ -175,7 +174,8 @@ def self_checked(fixes: list[Fix], module, text: str, before, relint) -> tuple[l
 def mark(findings, res, path: str, relint) -> None:
     """Set ``Finding.autofix`` on the findings of one file whose fix is offered (checked)."""
     text, module, layers, issues = res
-    fixes = available(issues, path, layers=layers, module=module)
+    reported = {(f.code, f.line, f.column) for f in findings if f.path == path}  # noqa'd ones are not
+    fixes = available(issues, path, lambda f: (f.code, f.line, f.column) in reported, layers, module)
     if not fixes:
         return
     kept, _ = self_checked(fixes, module, text, findings, relint)

@@ -416,3 +416,20 @@ def test_measured_mask_zero_does_not_stop_the_leak_through_conv1d():
         return float(np.abs(outs[0] - outs[1]).max())
 
     assert gap(False) > 1e-3 and gap(True) > 1e-3
+
+
+def test_notebook_unsafe_fix_only_with_unsafe_fixes(tmp_path):
+    cells = [["import keras\n", "from keras import layers"],
+             ["(x_train, y_train), _ = keras.datasets.imdb.load_data(num_words=20000)\n",
+              "x_train = keras.utils.pad_sequences(x_train, maxlen=200)"],
+             ["model = keras.Sequential([\n", "    layers.Embedding(20000, 64),\n", "    layers.LSTM(64),\n",
+              "    layers.Dense(1, activation=\"sigmoid\"),\n", "])"]]
+    nb = {"cells": [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": c}
+                    for c in cells], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    p = tmp_path / "train.ipynb"
+    p.write_text(json.dumps(nb, indent=1), encoding="utf-8")
+    (f,) = lint_notebook_file(str(p))
+    assert f.autofix["applicability"] == "unsafe" and f.cell == 3
+    assert fix_notebook_file(str(p), False) is None
+    diff = fix_notebook_file(str(p), False, unsafe=True)
+    assert 'maxlen=200, padding="post")' in diff and "mask_zero=True" in diff
