@@ -65,7 +65,7 @@ def lint_source_text(raw: bytes, path: str, known: dict | None = None, project=N
         return []
     try:
         found = _findings(res, path, project)
-        if fixes and any(getattr(i, "autofix", None) is not None for i in res[3]):
+        if fixes and res[3]:  # only records whose rule plans an edit cost anything (one more lint)
             from .fix_plan import mark
 
             mark(found, res, path, lambda new: lint_source_text(new.encode(), path, known, project, fixes=False))
