@@ -46,7 +46,7 @@ def available_in(raw: bytes, path: str, unsafe: bool = True) -> list[Fix]:
         fixes = available(issues, path, lambda f: not _suppressed(f, lines) and (
             unsafe or f.autofix["applicability"] == SAFE), layers, module)
         kept, _ = self_checked(fixes, module, text, before,
-                               lambda new: lint_source_text(new.encode(), path, fixes=False))
+                               lambda new: lint_source_text(new.encode(), path, fixes=False), final=False)
         for f in kept:
             f.edits = text_edits(text, apply(module, f.plan))
         return kept

@@ -58,6 +58,7 @@ def available(records, path: str = "", keep=None, layers=None, module=None) -> l
     from .findings import finding_of
 
     out: list[Fix] = []
+    seen: set = set()  # one fix per finding (a model analysed twice gives its records twice)
     for rec in records:
         built_in = getattr(rec.culprit, "file", None)
         if built_in is not None and built_in != path:
@@ -73,7 +74,8 @@ def available(records, path: str = "", keep=None, layers=None, module=None) -> l
         fix = Fix(rec.code, bool(safe()) if safe is not None else True, title=f.fix or "", line=f.line,
                   column=f.column, plan=plan, finding=f)
         f.autofix = fix.to_json()
-        if keep is None or keep(f):
+        if (f.code, f.line, f.column) not in seen and (keep is None or keep(f)):
+            seen.add((f.code, f.line, f.column))
             out.append(fix)
     return out
 
@@ -141,14 +143,15 @@ def no_new_findings(before, after, fixed) -> bool:
     return all(a[c] <= b[c] - need[c] for c in set(a) | set(need))
 
 
-def self_checked(fixes: list[Fix], module, text: str, before, relint) -> tuple[list[Fix], str | None]:
-    """(the fixes kept, the text they give): all of ``fixes`` when their result re-lints
-    (``relint(new_text) -> findings``) with :func:`no_new_findings`, else the largest prefix-greedy
-    subset that does. ``before``: the findings of ``text``."""
+def self_checked(fixes: list[Fix], module, text: str, before, relint, final: bool = True) -> tuple[list[Fix], str | None]:
+    """(the fixes kept, the text they give, or None unless ``final``): all of ``fixes`` when their result
+    re-lints (``relint(new_text) -> findings``) with :func:`no_new_findings`, else the largest
+    prefix-greedy subset that does. ``before``: the findings of ``text``. The check lints the fixed text
+    before its unused imports are removed (which changes no finding and costs more than the lint)."""
     from .fixes import apply
 
     def result(chosen):
-        new = apply(module, merged(chosen))
+        new = apply(module, merged(chosen), imports=False)
         if new == text:
             return None
         try:
@@ -159,16 +162,14 @@ def self_checked(fixes: list[Fix], module, text: str, before, relint) -> tuple[l
 
     if not fixes:
         return [], None
-    new = result(fixes)
-    if new is not None:
-        return list(fixes), new
-    kept: list[Fix] = []
-    for f in fixes:
-        r = result(kept + [f])
-        if r is not None:
-            kept.append(f)
-            new = r
-    return kept, new
+    if result(fixes) is not None:
+        kept = list(fixes)
+    else:
+        kept = []
+        for f in fixes if len(fixes) > 1 else ():
+            if result(kept + [f]) is not None:
+                kept.append(f)
+    return kept, (apply(module, merged(kept)) if kept and final else None)
 
 
 def mark(findings, res, path: str, relint) -> None:
@@ -178,7 +179,7 @@ def mark(findings, res, path: str, relint) -> None:
     fixes = available(issues, path, lambda f: (f.code, f.line, f.column) in reported, layers, module)
     if not fixes:
         return
-    kept, _ = self_checked(fixes, module, text, findings, relint)
+    kept, _ = self_checked(fixes, module, text, findings, relint, final=False)
     by_key = {(f.code, f.line, f.column): f for f in kept}
     for f in findings:
         if f.path == path and f.autofix is None:

@@ -433,3 +433,17 @@ def test_notebook_unsafe_fix_only_with_unsafe_fixes(tmp_path):
     assert fix_notebook_file(str(p), False) is None
     diff = fix_notebook_file(str(p), False, unsafe=True)
     assert 'maxlen=200, padding="post")' in diff and "mask_zero=True" in diff
+
+
+def test_a_fix_that_moves_the_leak_elsewhere_is_not_offered_in_real_code():
+    """keras-io's Transformer classifier (realcode fixture): mask_zero=True on its token embedding would
+    reach a custom block that drops the mask (MK104 on the fixed code): the MK101 stays, with no fix."""
+    raw = Path(ROOT, "tests/fixtures/realcode/kerasio_transformer_classifier.py").read_bytes()
+    res = _analyse(raw, "m.py")
+    planned = fix_plan.available(res[3], "m.py")
+    assert [f.code for f in planned] == ["MK101"]
+    new = fix_plan.merged(planned)
+    from masklint.fixes import apply
+
+    assert "MK104" in {f.code for f in lint_source_text(apply(res[1], new).encode(), "m.py")}
+    assert [(f.code, f.autofix) for f in lint_source_text(raw, "m.py")] == [("MK101", None)]
