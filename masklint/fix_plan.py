@@ -143,7 +143,8 @@ def no_new_findings(before, after, fixed) -> bool:
     return all(a[c] <= b[c] - need[c] for c in set(a) | set(need))
 
 
-def self_checked(fixes: list[Fix], module, text: str, before, relint, final: bool = True) -> tuple[list[Fix], str | None]:
+def self_checked(fixes: list[Fix], module, text: str, before, relint,
+                 final: bool = True) -> tuple[list[Fix], str | None]:
     """(the fixes kept, the text they give, or None unless ``final``): all of ``fixes`` when their result
     re-lints (``relint(new_text) -> findings``) with :func:`no_new_findings`, else the largest
     prefix-greedy subset that does. ``before``: the findings of ``text``. The check lints the fixed text

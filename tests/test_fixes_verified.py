@@ -31,7 +31,8 @@ def _sources() -> dict[str, tuple[str, str]]:
     """name -> ("py", text) | ("ipynb", path) for every fixture of the suite that holds model code."""
     out: dict[str, tuple[str, str]] = {}
     for doc in sorted(Path(ROOT, "rules").glob("MK*.md")):
-        for i, m in enumerate(re.finditer(r"^```python[^\n]*\n(.*?)^```", doc.read_text(encoding="utf-8"), re.M | re.S)):
+        text = doc.read_text(encoding="utf-8")
+        for i, m in enumerate(re.finditer(r"^```python[^\n]*\n(.*?)^```", text, re.M | re.S)):
             out[f"{doc.stem.split('-')[0]}_block{i}.py"] = ("py", m.group(1))
     for pattern in ("examples/**/*.py", "tests/fixtures/**/*.py"):
         for p in sorted(Path(ROOT).glob(pattern)):

@@ -3,9 +3,10 @@ carries no mask while there is evidence the sequence is padded (token ids throug
 ``Embedding(mask_zero=False)`` on a variable time axis, or padding facts from source or data).
 
 Autofix (source only): ``mask_zero=True`` on the Embedding when the padding is proven to be 0 (safe). On
-left-padded data (``pad_sequences``' default ``padding="pre"``) into a cuDNN-eligible LSTM/GRU the mask alone
-would be a cudnn-padding finding, so the fix also passes ``padding="post"`` to that ``pad_sequences`` call when it is in
-the linted file (unsafe: it changes the data every user of that array sees), and is not offered otherwise.
+left-padded data (``pad_sequences``' default ``padding="pre"``) into a cuDNN-eligible LSTM/GRU the mask
+alone would be a cudnn-padding finding, so the fix also passes ``padding="post"`` to that
+``pad_sequences`` call (and its siblings of the same ``maxlen``, ``fix_plan.py``) when it is in the
+linted file (unsafe: it changes the data every user of those arrays sees), and is not offered otherwise.
 """
 from __future__ import annotations
 
