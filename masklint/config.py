@@ -8,6 +8,7 @@ Keys (all optional)::
     extend-select = ["<prefix>"]     # added to select (or to the default)
     extend-ignore = []
     fail-on = "warning"              # info | warning | error | never
+    unsafe-fixes = false             # true: --fix/--diff also apply the fixes labelled unsafe
     exclude = ["legacy/*", "*.h5"]   # globs, relative to the pyproject.toml's directory
     extend-exclude = []
     per-file-ignores = { "tests/*.py" = ["missing-mask"], "models/clf.keras::lstm*" = ["mask-dropped"] }
@@ -47,7 +48,8 @@ from .errors import LintError
 from .selection import FAIL_ON, UsageError, parse_codes
 
 _TOP_KEYS = {"select", "ignore", "extend-select", "extend-ignore", "fail-on", "exclude", "extend-exclude",
-             "per-file-ignores", "known-mask-layers", "probe", "target-keras", "backend"}
+             "per-file-ignores", "known-mask-layers", "probe", "target-keras", "backend",
+             "unsafe-fixes"}
 _TOP_KEYS.add("severity")  # masklint.severity
 _PROBE_KEYS = {"tolerance": (float, int), "seed": (int,), "lengths": (list,), "pad-value": (float, int),
                "weights": (str,)}
@@ -82,6 +84,7 @@ class Settings:
         from .knowledge import versions
 
         return versions.configured(keras or self.target_keras, backend or self.backend)
+    unsafe_fixes: bool = False  # ``unsafe-fixes = true``: --fix/--diff also apply the unsafe fixes
 
     # -- matching -----------------------------------------------------------------------------
     def rel(self, path: str) -> str:
@@ -241,6 +244,10 @@ def parse_table(table, file: str, root: str) -> Settings:
                 raise _err(file, f"severity.{exc.key}" if exc.key else "severity", exc.why) from None
         elif key in ("target-keras", "backend"):
             _target_key(s, file, key, value)
+        elif key == "unsafe-fixes":
+            if not isinstance(value, bool):
+                raise _err(file, key, "expected true or false")
+            s.unsafe_fixes = value
     return s
 
 

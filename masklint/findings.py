@@ -22,6 +22,8 @@ class Finding:
     severity: str = ""
     extra: dict = factory(dict)
     cell: int | None = None  # notebooks: the 1-based code cell (``line``/``column`` are then within it)
+    #: the offered autofix (``fix_plan.py``): ``{"applicability": "safe"|"unsafe", "title": ...}``, else None
+    autofix: dict | None = None
 
     def __post_init__(self):
         if not self.severity:
@@ -36,6 +38,7 @@ class Finding:
             "code": self.code, "name": self.name, "severity": self.severity, "message": self.message,
             "fix": self.fix, "path": self.path, "line": self.line, "column": self.column,
             "layer": self.layer, "consumer": self.consumer, "source": self.source, "cell": self.cell,
+            "autofix": self.autofix,
         }
 
     def sort_key(self):

@@ -2,8 +2,10 @@
 ``mask_zero=True`` on an Embedding, a Masking removed, a ``mask_value`` set), applied with libcst so
 formatting and comments survive.
 
-A name imported only for a layer the fix removed (``from keras.layers import Masking``) is removed
-from its import too, or the whole import when nothing is left of it.
+Which fixes are offered (safe or unsafe, each checked by re-linting the fixed text) is
+:mod:`masklint.fix_plan`'s business. A name imported only for a layer the fix removed
+(``from keras.layers import Masking``) is removed from its import too, or the whole import when nothing
+is left of it.
 """
 from __future__ import annotations
 
@@ -22,7 +24,9 @@ def plan(records: list) -> dict:
     return edits
 
 
-def apply(module, edits: dict) -> str:
+def apply(module, edits: dict, imports: bool = True) -> str:
+    """The text of ``module`` with ``edits``; ``imports``: also remove the imports the edits left unused
+    (a scope analysis, most of the cost: the fix self-check, which only lints the text, skips it)."""
     import libcst as cst
 
     def set_kwarg(call: cst.Call, key: str, value: str) -> cst.Call:
@@ -74,7 +78,7 @@ def apply(module, edits: dict) -> str:
     # the names the removed calls were made with (Masking(...), not layers.Masking(...))
     names = {e[1].func.value for e in edits.values()
              if e[0] == "remove" and isinstance(getattr(e[1], "func", None), cst.Name)}
-    if names:
+    if names and imports:
         new = _without_unused_imports(new, names)
     return new.code
 

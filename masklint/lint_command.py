@@ -17,11 +17,12 @@ from .runner import MODEL_EXTS, SOURCE_EXTS, RunResult, guarded
 from .selection import Selection, fails
 
 
-def run_fixes(paths, write: bool, keep=None, want=None) -> tuple[int, list[tuple[str, str]]]:
+def run_fixes(paths, write: bool, keep=None, want=None, unsafe=None) -> tuple[int, list[tuple[str, str]]]:
     """Apply (``write``) or print as a diff the autofixes of the source files under ``paths``.
 
     ``keep(path)``: whether a collected file is linted at all (configured excludes); ``want(finding)``:
-    whether a finding is reported (selection, per-file ignores): only those are fixed."""
+    whether a finding is reported (selection, per-file ignores): only those are fixed; ``unsafe(path)``:
+    whether the unsafe fixes are applied too (``--unsafe-fixes``, ``unsafe-fixes = true``)."""
     from .fixes import unified_diff
     from .notebook import NOTEBOOK_EXTS, is_notebook
     from .notebook.write import fix_notebook_file
@@ -34,7 +35,7 @@ def run_fixes(paths, write: bool, keep=None, want=None) -> tuple[int, list[tuple
         if not p.lower().endswith(SOURCE_EXTS + NOTEBOOK_EXTS) or (keep is not None and not keep(p)):
             continue
         if is_notebook(p):  # per-cell diffs; only the edited source lines of the JSON are rewritten
-            out, err = guarded(fix_notebook_file, p, write, want)
+            out, err = guarded(fix_notebook_file, p, write, want, bool(unsafe and unsafe(p)))
             if err is not None:
                 errors.append((p, err))
             elif out is not None:
@@ -44,7 +45,7 @@ def run_fixes(paths, write: bool, keep=None, want=None) -> tuple[int, list[tuple
         raw, err = guarded(read_source, p)
         new = None
         if err is None:
-            new, err = guarded(fix_source_text, raw, p, want)
+            new, err = guarded(fix_source_text, raw, p, want, bool(unsafe and unsafe(p)))
         if err is not None:
             errors.append((p, err))
             continue
@@ -103,7 +104,7 @@ def run_check(paths, fmt=None, fail_on=None, select=(), ignore=(), exit_zero=Fal
               fix=False, diff=False, jobs=None, *, extend_select=(), extend_ignore=(), baseline=None,
               write_baseline=None, statistics=False, quiet=False, stdin_filename=None, output_file=None,
               config=None, isolated=False, probe=False, probe_opts=None, progress=None, target_keras=None,
-              backend=None, severity=()) -> int:
+              backend=None, severity=(), unsafe_fixes=False) -> int:
     """Lint ``paths``, print the report, return the exit code (0, 1 or 2).
 
     Raises :class:`~masklint.selection.UsageError` for a bad ``select``/``ignore``/``severity`` value."""
@@ -129,17 +130,20 @@ def run_check(paths, fmt=None, fail_on=None, select=(), ignore=(), exit_zero=Fal
     def want(f: Finding) -> bool:
         return bool(project.select([f], selection))
 
+    def unsafe(p: str) -> bool:
+        return bool(unsafe_fixes or project.settings(p).unsafe_fixes)
+
     extra_errors: list[tuple[str, str]] = []
     try:
         if diff:  # show the fixes, change nothing: exit 1 when a file would change (like ruff --diff)
             with project.targeting():
-                changed, errors = run_fixes(paths, write=False, keep=keep, want=want)
+                changed, errors = run_fixes(paths, write=False, keep=keep, want=want, unsafe=unsafe)
             _write_errors([(display_path(p), r) for p, r in errors], debug)
             sys.stderr.write(f"{changed} file{'s' if changed != 1 else ''} would be fixed.\n")
             return 2 if errors else (1 if changed else 0)
         if fix:
             with project.targeting():
-                changed, errors = run_fixes(paths, write=True, keep=keep, want=want)
+                changed, errors = run_fixes(paths, write=True, keep=keep, want=want, unsafe=unsafe)
             # a file that cannot be read or parsed is reported by the lint below; a bug in a fix is not
             extra_errors = [(display_path(p), r) for p, r in errors if isinstance(r, InternalError)]
             if changed and not quiet:
@@ -207,7 +211,7 @@ def run_check(paths, fmt=None, fail_on=None, select=(), ignore=(), exit_zero=Fal
             return 2
 
     body, tail = _report(fmt, findings, res.files, errors, statistics, quiet, output_file, baselined,
-                         paths=res.collected)
+                         paths=res.collected, unsafe=unsafe)
     tail = with_notes(tail, res, quiet)
     if output_file:
         try:
@@ -238,7 +242,7 @@ def run_check(paths, fmt=None, fail_on=None, select=(), ignore=(), exit_zero=Fal
 
 
 def _report(fmt, findings, files, errors, statistics, quiet, output_file, baselined,
-            paths=None) -> tuple[str, str]:
+            paths=None, unsafe=None) -> tuple[str, str]:
     """(the report, its summary line): the text format's summary is written after the error lines;
     the other formats have no separate summary (''). ``paths``: the files the run looked at (JUnit:
     one test case each)."""
@@ -250,13 +254,16 @@ def _report(fmt, findings, files, errors, statistics, quiet, output_file, baseli
     if fmt != "text":
         return render(fmt, findings, files=files, errors=errors, paths=paths), ""
     colour = not output_file and use_colour(sys.stdout)
-    body = "".join(format_text(f, colour) + "\n" for f in findings)
+    from .fix_plan import fixable, fixes_summary
+
+    body = "".join(format_text(f, colour, fixable(f, unsafe)) + "\n" for f in findings)
     if quiet:  # the findings only, no summary line
         return body, ""
     last = summary(findings, files, len(errors))
     if baselined:
         last = f"{last.rstrip('.')}; {baselined} more in the baseline."
-    return body, last + "\n"
+    hint = fixes_summary(findings, unsafe)
+    return body, last + "\n" + (hint + "\n" if hint else "")
 
 
 def _statistics(fmt, findings) -> str:

@@ -69,6 +69,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("backend", ("--backend",), "choice",
            "The backend source code runs on (default: the configuration's, else KERAS_BACKEND or tensorflow).",
            choices=("tensorflow", "jax", "torch", "numpy", "openvino")),
+    Option("unsafe_fixes", ("--unsafe-fixes",), "flag",
+           "Also apply (--fix) or show (--diff) the fixes labelled unsafe (configuration: unsafe-fixes = true)."),
     Option("jobs", ("--jobs", "-j"), "int", "Worker processes for large runs (default: all cores).", minimum=1),
     Option("probe", ("--probe",), "flag", "Also run the runtime probe on every model file (imports Keras).",
            group="probe"),

@@ -57,14 +57,21 @@ def _release(layers) -> None:
                 u.cst = None
 
 
-def lint_source_text(raw: bytes, path: str, known: dict | None = None, project=None) -> list[Finding]:
+def lint_source_text(raw: bytes, path: str, known: dict | None = None, project=None, *,
+                     fixes: bool = True) -> list[Finding]:
     """The findings of one file; ``project``: the run's index of linted files (``cross_file.py``), whose
-    imports are then followed and whose findings may lie in those files."""
+    imports are then followed and whose findings may lie in those files. ``fixes``: mark the findings
+    whose autofix is offered (``fix_plan.py``: re-lints the fixed text once when there are fixes)."""
     res = _analyse(raw, path, known, project)
     if res is None:
         return []
     try:
-        return _findings(res, path, project)
+        found = _findings(res, path, project)
+        if fixes and res[3]:  # only records whose rule plans an edit cost anything (one more lint)
+            from .fix_plan import mark
+
+            mark(found, res, path, lambda new: lint_source_text(new.encode(), path, known, project, fixes=False))
+        return found
     finally:
         _release(res[2])
 
@@ -131,27 +138,28 @@ def lint_source_file(path: str, known: dict | None = None, project=None) -> list
     return lint_source_text(read_source(path), path, known, project)
 
 
-def fix_source_text(raw: bytes, path: str, want=None) -> str | None:
+def fix_source_text(raw: bytes, path: str, want=None, unsafe: bool = False) -> str | None:
     """The fixed text of a file, or None when nothing is fixable. Suppressed findings are not fixed,
-    nor those ``want(finding)`` rejects (the configuration's selection, for the CLI)."""
-    from .fixes import apply, plan
-    from .frontends.source import resolve_positions
+    nor those ``want(finding)`` rejects (the configuration's selection, for the CLI), nor unsafe fixes
+    unless ``unsafe`` (``--unsafe-fixes``). Only checked fixes are applied (``fix_plan.self_checked``:
+    the fixed text re-lints without a new finding)."""
+    from .fix_plan import SAFE, available, self_checked
 
     res = _analyse(raw, path)
     if res is None or not res[3]:
         return None
     text, module, layers, issues = res
-    resolve_positions(module, layers, text)
-    lines = text.splitlines()
-    wanted = []
-    for iss in issues:
-        if getattr(iss.culprit, "file", None) is not None:  # another file's text is never fixed from here
-            continue
-        f = finding_of(iss, path, "source")
-        if not _suppressed(f, lines) and (want is None or want(f)):
-            wanted.append(iss)
-    edits = plan(wanted)
-    if not edits:
-        return None
-    new = apply(module, edits)
-    return new if new != text else None
+    try:
+        before = _findings(res, path)  # positions resolved, noqa applied: what the fixes are checked against
+        lines = text.splitlines()
+
+        def keep(f: Finding) -> bool:
+            return not _suppressed(f, lines) and (want is None or want(f)) and \
+                (unsafe or f.autofix["applicability"] == SAFE)
+
+        fixes = available(issues, path, keep, layers, module)
+        _, new = self_checked(fixes, module, text, before,
+                              lambda new_text: lint_source_text(new_text.encode(), path, fixes=False))
+    finally:
+        _release(layers)
+    return new if new is not None and new != text else None

@@ -44,7 +44,8 @@ def test_json_output_schema():
     assert isinstance(data, list) and len(data) == 1
     d = data[0]
     assert set(d) == {"code", "name", "severity", "message", "fix", "path", "line", "column", "layer",
-                      "consumer", "source", "cell"}
+                      "consumer", "source", "cell", "autofix"}
+    assert d["autofix"] is None  # a saved model has no source to fix
     assert (d["code"], d["name"], d["severity"], d["layer"], d["consumer"], d["source"]) == (
         "MK102", "masking-after-embedding", "error", "masking", "lstm", "model")
     assert d["line"] is None and d["column"] is None
@@ -238,10 +239,11 @@ def test_summary_is_honest_when_a_file_could_not_be_linted(tmp_path):
     # on a terminal the summary comes last, after the error line
     m = _merged(str(bad), "examples/seed_ex3_masking_after_embedding.py")
     lines = m.stdout.splitlines()
-    assert len(lines) == 3, m.stdout
+    assert len(lines) == 4, m.stdout
     assert lines[0].startswith("examples/seed_ex3_masking_after_embedding.py:35:9: MK102 [error]")
     assert lines[1].startswith(f"masklint: error: {bad}: syntax error")
     assert lines[2] == "Found 1 finding (1 error); 1 file checked, 1 file could not be linted."
+    assert lines[3] == "[*] 1 fixable with --fix."  # ruff's hint after the verdict
     # the JSON output is unchanged: the findings only
     r = run_cli(str(bad), "--format", "json")
     assert r.returncode == 2 and json.loads(r.stdout) == []

@@ -115,8 +115,11 @@ def test_text_and_json_are_todays_output(monkeypatch):
     findings, files, errors = lint("examples/")
     assert findings
     text = render("text", findings, files=files, errors=errors)
-    assert text == "\n".join([format_text(f, False) for f in findings]
-                             + [summary(findings, files, len(errors))]) + "\n"
+    from masklint.fix_plan import fixable, fixes_summary
+
+    assert text == "\n".join([format_text(f, False, fixable(f)) for f in findings]
+                             + [summary(findings, files, len(errors)), fixes_summary(findings)]) + "\n"
+    assert fixes_summary(findings) == "[*] 1 fixable with --fix."  # seed_ex3's MK102 (the .py; not the model)
     coloured = render("text", findings, files=files, errors=errors, colour=True)
     assert "\x1b[" in coloured and coloured.splitlines()[0] == format_text(findings[0], True)
     assert render("json", findings, files=files, errors=errors) == format_json(findings) + "\n"

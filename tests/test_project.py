@@ -267,7 +267,7 @@ def test_cli_json_on_a_project_directory(tmp_path):
     assert [(os.path.basename(f["path"]), f["code"], f["line"], f["layer"]) for f in out] == [
         ("model.py", "MK101", 7, "embedding")]
     assert set(out[0]) == {"code", "name", "severity", "message", "fix", "path", "line", "column", "layer",
-                           "consumer", "source", "cell"}
+                           "consumer", "source", "cell", "autofix"}
 
 
 def test_cost_is_linear_in_files(tmp_path, monkeypatch):

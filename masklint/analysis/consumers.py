@@ -41,7 +41,8 @@ class ConsumerChecks:
             return
         if st.padded is not None:
             culprit, evidence = st.padded
-            self.emit(MissingMask(culprit or consumer, consumer.path, evidence=evidence))
+            self.emit(MissingMask(culprit or consumer, consumer.path, evidence=evidence,
+                                  rnn_cudnn=K.cudnn_eligible(consumer.class_name, consumer.config)))
 
     def report_lost(self, lost: Lost, kind: type, consumer: str) -> Record:
         """The record (``MaskDropped`` or ``LossSeesPadding``) of a lost mask, made once."""

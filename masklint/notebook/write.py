@@ -37,9 +37,10 @@ class CellChange:
         self.cell, self.old, self.new = cell, old, new
 
 
-def fix_notebook(nb: Notebook, joined: Joined | None, path: str, want=None) -> list[CellChange]:
+def fix_notebook(nb: Notebook, joined: Joined | None, path: str, want=None, unsafe: bool = False) -> list[CellChange]:
     """The cells the fixes of ``nb`` change (empty when nothing is fixable). ``want(finding)``: whether
-    a finding is reported, as for scripts; suppressed findings are never fixed."""
+    a finding is reported, as for scripts; suppressed findings are never fixed; ``unsafe``: unsafe
+    fixes too (``--unsafe-fixes``)."""
     from ..errors import LintError
     from ..source_lint import fix_source_text
     from .lint import encoded
@@ -48,7 +49,7 @@ def fix_notebook(nb: Notebook, joined: Joined | None, path: str, want=None) -> l
     if joined is None or not joined.text:
         return []
     try:
-        new = fix_source_text(encoded(joined), path, want)
+        new = fix_source_text(encoded(joined), path, want, unsafe)
     except NotebookError:
         raise
     except LintError as exc:  # positions in the joined module, as the lint names them: cell C, line L
@@ -219,7 +220,7 @@ def cell_diff(path: str, edits: list[CellChange]) -> str:
     return "".join(out)
 
 
-def fix_notebook_file(path: str, write: bool, want=None) -> str | None:
+def fix_notebook_file(path: str, write: bool, want=None, unsafe: bool = False) -> str | None:
     """Fix the notebook at ``path``: None when nothing changes; else its per-cell diff (``write``
     False) or "" after writing the fixed file. Raises :class:`LintError` for a notebook the reader
     rejects."""
@@ -227,7 +228,7 @@ def fix_notebook_file(path: str, write: bool, want=None) -> str | None:
 
     nb = read_notebook(path)
     try:
-        edits = fix_notebook(nb, python_of(nb), path, want)
+        edits = fix_notebook(nb, python_of(nb), path, want, unsafe)
         if not edits:
             return None
         if not write:

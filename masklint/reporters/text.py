@@ -31,8 +31,9 @@ def location(f: Finding) -> str:
     return f"{f.path}:{f.layer}" if f.layer else f.path
 
 
-def format_text(f: Finding, colour: bool) -> str:
-    sev = f"[{f.severity}]"
+def format_text(f: Finding, colour: bool, fixable: bool = False) -> str:
+    """One finding's line; ``fixable``: ``--fix`` would fix it (ruff's ``[*]`` after the severity)."""
+    sev = f"[{f.severity}]" + (" [*]" if fixable else "")
     code = f.code
     if colour:
         sev = _style(sev, SEV_COLOUR.get(f.severity, "0"))
@@ -72,8 +73,14 @@ def summary(findings: list[Finding], checked: int, errors: int, *, unit: str = "
 
 
 def report(findings: list[Finding], *, files: int, errors: list[tuple[str, str]], colour: bool = False,
-           **_) -> str:
-    """The findings, one per line, then the summary line."""
-    lines = [format_text(f, colour) for f in findings]
+           unsafe=None, **_) -> str:
+    """The findings, one per line, then the summary line (and ruff's line of what ``--fix`` would fix;
+    ``unsafe(path)``: whether unsafe fixes are enabled for a file)."""
+    from ..fix_plan import fixable, fixes_summary
+
+    lines = [format_text(f, colour, fixable(f, unsafe)) for f in findings]
     lines.append(summary(findings, files, len(errors)))
+    hint = fixes_summary(findings, unsafe)
+    if hint:
+        lines.append(hint)
     return "\n".join(lines) + "\n"

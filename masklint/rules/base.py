@@ -106,6 +106,15 @@ class Record:
     def fix(self) -> str | None:
         return None
 
+    def autofix(self) -> dict:
+        """node id -> edit (``masklint/fixes.py``): the source edit that removes this finding; {} when none."""
+        return {}
+
+    def fix_safe(self) -> bool:
+        """Whether :meth:`autofix` is safe in ruff's sense (``masklint/fix_plan.py``): certainly what the
+        code meant, proven by the linted code; unsafe fixes are applied only with ``--unsafe-fixes``."""
+        return True
+
     def consumer_phrase(self) -> str:
         c = self.consumer
         if c is None:

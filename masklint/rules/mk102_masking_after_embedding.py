@@ -2,7 +2,8 @@
 Embedding, Dense, Conv, attention...), whose values never equal ``mask_value``: nothing is masked, and a
 real mask from ``Embedding(mask_zero=True)`` is replaced by an all-true one.
 
-Autofix (safe, source only): ``mask_zero=True`` on the Embedding and the Masking removed.
+Autofix (source only): ``mask_zero=True`` on the Embedding and the Masking removed. Safe when the Embedding
+already masks id 0 or the Masking's ``mask_value`` is 0 (the code says id 0 is the padding); unsafe otherwise.
 """
 from __future__ import annotations
 
@@ -55,3 +56,10 @@ class MaskingAfterEmbedding(Record):
         if node is None or src is None or src.class_name != "Embedding" or src.cst is None:
             return {}
         return {id(src.cst): ("kwarg", src.cst, "mask_zero", "True"), id(node): ("remove", node, None, None)}
+
+    def fix_safe(self) -> bool:
+        src = self.src_layer
+        if src is not None and src.config.get("mask_zero") is True:
+            return True  # the Masking only replaces the Embedding's real mask: removing it is what was meant
+        mv = self.culprit.config.get("mask_value", 0.0)
+        return not isinstance(mv, bool) and isinstance(mv, (int, float)) and mv == 0

@@ -68,3 +68,6 @@ class MaskValueMismatch(Record):
         if node is None or self.mask_zero or not isinstance(pad, (int, float)) or isinstance(pad, bool) or pad != pad:
             return {}
         return {id(node): ("kwarg", node, "mask_value", repr(float(pad)))}
+
+    def fix_safe(self) -> bool:
+        return True  # the pad value is read from the padding call in the linted code
