@@ -91,19 +91,11 @@ def finding_key(f, joined=None) -> tuple:
 
 
 def is_safe(f) -> bool:
-    """Whether a finding's fix may be applied without review. Fixes may carry a safety label (ruff's
-    safe/unsafe applicability) on the finding (``safe``), in ``extra["fix"]["applicability"]`` or in
-    ``extra["applicability"]``; a fix without a label is one of the fixes ``masklint --fix`` applies,
-    and is taken as safe."""
-    safe = getattr(f, "safe", None)
-    if safe is not None:
-        return bool(safe)
-    extra = getattr(f, "extra", None) or {}
-    label = extra.get("applicability")
-    fix = extra.get("fix")
-    if label is None and isinstance(fix, dict):
-        label = fix.get("applicability")
-    return label in (None, "safe")
+    """Whether a finding has a fix that may be applied without review: the fix masklint offers for it
+    (``Finding.autofix``, checked by re-linting the fixed text, see :mod:`masklint.fix_plan`) is labelled
+    safe, as ruff labels its fixes. Unsafe fixes are left to ``masklint --fix --unsafe-fixes``."""
+    autofix = getattr(f, "autofix", None)
+    return isinstance(autofix, dict) and autofix.get("applicability") == "safe"
 
 
 def fixed_text(text: str, path: str, keys=None) -> str | None:
