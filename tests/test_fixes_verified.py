@@ -36,6 +36,8 @@ def _sources() -> dict[str, tuple[str, str]]:
             out[f"{doc.stem.split('-')[0]}_block{i}.py"] = ("py", m.group(1))
     for pattern in ("examples/**/*.py", "tests/fixtures/**/*.py"):
         for p in sorted(Path(ROOT).glob(pattern)):
+            if p.name.startswith("make_"):  # fixture generators build the mistakes the tests need on purpose
+                continue
             out[str(p.relative_to(ROOT))] = ("py", p.read_text(encoding="utf-8"))
     for p in sorted(Path(ROOT).glob("tests/fixtures/**/*.ipynb")):
         out[str(p.relative_to(ROOT))] = ("ipynb", str(p))
