@@ -19,6 +19,7 @@ time whole processes and would disturb each other):
 * ``scale``   ``bench_scale.py``   -- time against 10..10,000 layers and files, with ``scale.png``
 * ``h5``      ``bench_h5.py``      -- what reading ``.h5`` configs under a deadline costs (fork, reader process)
 * ``notebooks`` ``bench_notebooks.py`` -- ``.ipynb`` directories against code size; 200 MB of outputs vs none
+* ``lsp``     ``bench_lsp.py``     -- ``masklint server``: start-up, and a change on a 500-line file to its diagnostics
 
 A tree with uncommitted changes is refused (``--allow-dirty`` for a trial run whose figures are not to
 be quoted): every result file records the commit it measured.
@@ -51,6 +52,7 @@ PARTS = {
     "scale": "bench_scale.py",
     "h5": "bench_h5.py",
     "notebooks": "bench_notebooks.py",
+    "lsp": "bench_lsp.py",
 }
 
 
@@ -222,8 +224,20 @@ def rows_notebooks(quick: bool):
              f"≤ {o['target_max']:.0f}x", _status(o["met"]), src)], data
 
 
+def rows_lsp(quick: bool):
+    data, src = _load(*(["tmp/lsp.json", "lsp.json"] if quick else ["lsp.json"]))
+    if data is None:
+        return [], None
+    st, ch, t = data["startup_s"], data["change_s"], data["targets"]
+    return [("lsp", f"`masklint server`: spawn -> `initialize` response ({st['runs']} processes), median / max",
+             f"{_ms(st['median'])} / {_ms(st['max'])}", f"< {_ms(t['startup_s'])}", _status(st["median"] < t["startup_s"]), src),
+            ("lsp", f"`didChange` -> diagnostics, {data['file_lines']}-line file, debounce off ({ch['runs']} changes), "
+                    "median / max", f"{_ms(ch['median'])} / {_ms(ch['max'])}", f"< {_ms(t['change_s'])}",
+             _status(ch["median"] < t["change_s"]), src)], data
+
+
 ROWS = {"static": rows_static, "source": rows_source, "keras_hub": rows_keras_hub, "probe": rows_probe, "scale": rows_scale, "h5": rows_h5,
-        "notebooks": rows_notebooks}
+        "notebooks": rows_notebooks, "lsp": rows_lsp}
 
 
 def summary(parts, quick: bool, runs_log: list[dict], revision: str | None = None) -> tuple[str, list]:
