@@ -234,18 +234,30 @@ def _load_h5(path: str) -> ModelFile:
     return ModelFile(path, "h5", cfg, version, backend)
 
 
-def _load_json(path: str) -> ModelFile:
+def read_bounded(path: str, what: str = "the file", label: str | None = None) -> bytes:
+    """The bytes of the regular file ``path``, at most ``MASKLINT_MAX_CONFIG_BYTES`` (``what`` names it in
+    the size error; ``label``, when given, prefixes the other errors: ``config.json: is a FIFO``)."""
     max_bytes = limit(CONFIG_LIMIT)
-    size = _regular(path).st_size
+    try:
+        size = _regular(path).st_size
+    except LintError as exc:
+        if label is None:
+            raise
+        raise LintError(f"{label}: {exc}") from None
     if max_bytes is not None and size > max_bytes:
-        raise over(CONFIG_LIMIT, "the file", size)
+        raise over(CONFIG_LIMIT, what, size)
     try:
         with open(path, "rb") as fh:
             raw = fh.read() if max_bytes is None else fh.read(max_bytes + 1)
     except OSError as exc:
-        raise LintError(f"cannot read file ({exc.strerror or exc})") from None
+        raise LintError(f"cannot read {label or 'file'} ({exc.strerror or exc})") from None
     if max_bytes is not None and len(raw) > max_bytes:  # it grew since stat()
-        raise over(CONFIG_LIMIT, "the file", len(raw))
+        raise over(CONFIG_LIMIT, what, len(raw))
+    return raw
+
+
+def _load_json(path: str) -> ModelFile:
+    raw = read_bounded(path)
     obj = _loads(raw, "the file")
     cfg = _check_model_dict(obj, "the JSON")
     version = obj.get("keras_version") if isinstance(obj.get("keras_version"), str) else None

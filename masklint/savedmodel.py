@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 
-from .errors import LintError, limit, over
+from .errors import LintError
 from .notes import NotAModel
 from .protobuf_wire import LEN, WireError, iter_fields
 
@@ -40,23 +40,9 @@ def is_savedmodel(names) -> bool:
 
 def read_file_bounded(path: str, what: str) -> bytes:
     """The bytes of the regular file ``path``, at most ``MASKLINT_MAX_CONFIG_BYTES``."""
-    from .loaders import _regular
+    from .loaders import read_bounded
 
-    max_bytes = limit(CONFIG_LIMIT)
-    try:
-        size = _regular(path).st_size
-    except LintError as exc:
-        raise LintError(f"{what}: {exc}") from None
-    if max_bytes is not None and size > max_bytes:
-        raise over(CONFIG_LIMIT, what, size)
-    try:
-        with open(path, "rb") as fh:
-            raw = fh.read() if max_bytes is None else fh.read(max_bytes + 1)
-    except OSError as exc:
-        raise LintError(f"cannot read {what} ({exc.strerror or exc})") from None
-    if max_bytes is not None and len(raw) > max_bytes:  # it grew since stat()
-        raise over(CONFIG_LIMIT, what, len(raw))
-    return raw
+    return read_bounded(path, what, label=what)
 
 
 def root_metadata(buf: bytes) -> bytes:
